@@ -1,0 +1,43 @@
+"""Flask self-service UI for Ory Kratos."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask, g
+
+from .config import ConfigError, Settings  # noqa: F401 - re-exported for the entry point
+from .kratos import KratosClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    if settings is None:
+        load_dotenv(ROOT / ".env")
+        settings = Settings.from_env()
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config["SETTINGS"] = settings
+    app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
+                                            settings.kratos_timeout)
+
+    from . import auth, flows, pages, security, templating
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(flows.bp)
+    pages.register_error_handlers(app)
+    templating.register(app)
+
+    app.before_request(security.reject_cross_site_post)
+
+    @app.after_request
+    def finish(response):
+        # Kratos's cookies (session, CSRF, continuity) reach the browser only this way.
+        for cookie in g.pop("kratos_set_cookies", []):
+            response.headers.add("Set-Cookie", cookie)
+        return security.apply_security_headers(response)
+
+    return app

@@ -1,0 +1,66 @@
+"""Settings read from the environment (and `.env`), checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def _url(name: str, default: str | None) -> str:
+    value = os.environ.get(name, default or "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}={value!r} is not an http(s) URL")
+    return value.rstrip("/")
+
+
+def _seconds(name: str, default: str) -> float:
+    value = os.environ.get(name, default).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name}={value!r} must be greater than 0")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    kratos_public_url: str
+    kratos_browser_url: str
+    kratos_admin_url: str
+    # Absolute URL prefixes; empty means "only this UI's own origin".
+    allowed_return_urls: tuple[str, ...]
+    kratos_timeout: float
+    session_cookie_name: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        public = _url("KRATOS_PUBLIC_URL", "http://127.0.0.1:4433")
+        allowed = []
+        for item in os.environ.get("ALLOWED_RETURN_URLS", "").split(","):
+            item = item.strip()
+            if item:
+                parts = urlsplit(item)
+                if parts.scheme not in ("http", "https") or not parts.netloc:
+                    raise ConfigError(f"ALLOWED_RETURN_URLS entry {item!r} is not an http(s) URL")
+                allowed.append(item)
+        cookie = os.environ.get("KRATOS_SESSION_COOKIE", "ory_kratos_session").strip()
+        if not cookie:
+            raise ConfigError("KRATOS_SESSION_COOKIE is empty")
+        return cls(
+            kratos_public_url=public,
+            kratos_browser_url=_url("KRATOS_BROWSER_URL", public),
+            kratos_admin_url=_url("KRATOS_ADMIN_URL", "http://127.0.0.1:4434"),
+            allowed_return_urls=tuple(allowed),
+            kratos_timeout=_seconds("KRATOS_TIMEOUT", "5"),
+            session_cookie_name=cookie,
+        )

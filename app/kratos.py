@@ -1,0 +1,155 @@
+"""All HTTP to Kratos goes through this module.
+
+Browser-facing calls (flows, whoami, logout) use raw JSON over a pooled
+`requests.Session`: it forwards the browser's Cookie, User-Agent and
+X-Forwarded-For, never stores cookies itself, and hands every `Set-Cookie`
+Kratos answers to the response going back to the browser. Admin calls use
+`ory-client`, with its host set, no retries and a timeout on every call.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import requests
+from flask import g, has_request_context, request
+from requests.adapters import HTTPAdapter
+
+log = logging.getLogger(__name__)
+
+FLOW_KINDS = ("login", "registration", "settings", "recovery", "verification")
+
+
+class KratosUnavailable(Exception):
+    """Kratos could not be reached or did not answer in time."""
+
+
+class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
+    # A shared session that kept cookies would hand one user's session to the next.
+    def set_ok(self, cookie, request):  # noqa: D401 - cookiejar API
+        return False
+
+    def return_ok(self, cookie, request):
+        return False
+
+
+@dataclass
+class Answer:
+    """What Kratos said: status, parsed JSON body (or None) and its Set-Cookie headers."""
+
+    status: int
+    body: Any = None
+    set_cookies: list[str] = field(default_factory=list)
+
+    @property
+    def error(self) -> dict:
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
+            return self.body["error"]
+        return {}
+
+    @property
+    def error_id(self) -> str | None:
+        return self.error.get("id")
+
+
+def _forwarded_headers() -> dict[str, str]:
+    headers = {"Accept": "application/json"}
+    if not has_request_context():
+        return headers
+    cookie = request.headers.get("Cookie")
+    if cookie:
+        headers["Cookie"] = cookie
+    agent = request.headers.get("User-Agent")
+    if agent:
+        headers["User-Agent"] = agent
+    chain = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+    if request.remote_addr:
+        chain.append(request.remote_addr)
+    if chain:
+        headers["X-Forwarded-For"] = ", ".join(chain)
+    return headers
+
+
+def relay_cookies(set_cookies: Iterable[str]) -> None:
+    """Queue Set-Cookie headers for the response now being built (see app.create_app)."""
+    if has_request_context():
+        g.setdefault("kratos_set_cookies", []).extend(set_cookies)
+
+
+class KratosClient:
+    def __init__(self, public_url: str, admin_url: str, timeout: float, pool_size: int = 32):
+        self.public_url = public_url.rstrip("/")
+        self.admin_url = admin_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.cookies.set_policy(_RejectAllCookies())
+        self.http.trust_env = False  # no proxies from the environment between us and Kratos
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.http.mount("http://", adapter)
+        self.http.mount("https://", adapter)
+        self._admin_api_client = None
+
+    # -- transport ---------------------------------------------------------
+
+    def call(self, method: str, path: str, *, params: dict | None = None,
+             form: Any = None, base: str | None = None) -> Answer:
+        url = (base or self.public_url) + path
+        try:
+            resp = self.http.request(
+                method, url, params=params, data=form, headers=_forwarded_headers(),
+                timeout=self.timeout, allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            # Only the path: the query may hold a logout token.
+            log.warning("kratos %s %s failed: %s", method, path, type(exc).__name__)
+            raise KratosUnavailable(f"{method} {path}") from None
+        set_cookies = resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else []
+        relay_cookies(set_cookies)
+        try:
+            body = resp.json() if resp.content else None
+        except ValueError:
+            body = None
+        if resp.status_code >= 500:
+            log.error("kratos %s %s answered %s", method, path, resp.status_code)
+        return Answer(resp.status_code, body, set_cookies)
+
+    # -- browser-facing calls ----------------------------------------------
+
+    def whoami(self) -> Answer:
+        return self.call("GET", "/sessions/whoami")
+
+    def create_browser_flow(self, kind: str, params: dict | None = None) -> Answer:
+        return self.call("GET", f"/self-service/{kind}/browser", params=params)
+
+    def get_flow(self, kind: str, flow_id: str) -> Answer:
+        return self.call("GET", f"/self-service/{kind}/flows", params={"id": flow_id})
+
+    def submit_flow(self, kind: str, flow_id: str, form: Any) -> Answer:
+        # The browser's form is relayed as it came, so Kratos's schema-aware
+        # decoder types the fields; Accept: application/json makes every
+        # answer JSON instead of a redirect.
+        return self.call("POST", f"/self-service/{kind}", params={"flow": flow_id}, form=form)
+
+    def create_logout_flow(self) -> Answer:
+        return self.call("GET", "/self-service/logout/browser")
+
+    def perform_logout(self, token: str) -> Answer:
+        return self.call("GET", "/self-service/logout", params={"token": token})
+
+    def get_flow_error(self, error_id: str) -> Answer:
+        return self.call("GET", "/self-service/errors", params={"id": error_id})
+
+    # -- admin API (ory-client) --------------------------------------------
+
+    def admin_api(self):
+        """An `ory_client.ApiClient` for the admin API. Pass `_request_timeout=self.timeout`."""
+        if self._admin_api_client is None:
+            import ory_client
+
+            configuration = ory_client.Configuration(host=self.admin_url)
+            configuration.retries = 0  # urllib3's default 3 retries would quadruple every timeout
+            self._admin_api_client = ory_client.ApiClient(configuration)
+        return self._admin_api_client

@@ -1,0 +1,116 @@
+"""The one place that decides what a Kratos answer means.
+
+`interpret` turns any Kratos `Answer` into one of a few outcomes; views only
+map outcomes to pages and redirects, and never look at status codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .kratos import Answer
+
+# Why a fresh flow was started, shown to the user above the new form.
+NOTICE_EXPIRED = "That form had expired, so we started a new one. Please check your details and try again."
+NOTICE_CSRF = ("For your security we could not accept that form (it may have been open in another tab). "
+               "Please try again.")
+NOTICE_RESTART = "That form is no longer valid, so we started a new one."
+
+
+@dataclass
+class Success:
+    """Kratos accepted the request (200/204); `body` is its JSON, if any."""
+    body: Any = None
+
+
+@dataclass
+class ShowFlow:
+    """A flow to render: a fetched flow, or one returned with validation messages."""
+    flow: dict
+    invalid: bool = False
+
+
+@dataclass
+class NewFlow:
+    """The flow is gone; continue with `flow_id` if Kratos named one, else start over."""
+    notice: str
+    flow_id: str | None = None
+
+
+@dataclass
+class Redirect:
+    """Send the browser to a URL Kratos chose (422, refresh, aal2, expired GET)."""
+    url: str
+    reason: str = ""
+
+
+@dataclass
+class SignInRequired:
+    """No valid session (401)."""
+
+
+@dataclass
+class AlreadySignedIn:
+    """A login or registration was started while a session exists."""
+
+
+@dataclass
+class Failure:
+    """Nothing the user can fix here: shown as an error page with this HTTP status."""
+    status: int
+    title: str
+    message: str
+    error_id: str | None = None
+    details: dict = field(default_factory=dict)
+
+
+UNAVAILABLE = Failure(503, "Sign-in service unavailable",
+                      "We could not reach the sign-in service. Please try again in a moment.")
+BAD_GATEWAY = Failure(502, "Sign-in service error",
+                      "The sign-in service had a problem answering. Please try again in a moment.")
+RETURN_TO_FORBIDDEN = Failure(400, "That return address is not allowed",
+                              "The page you were sent from asked to return you to an address this site does not trust.")
+
+
+def interpret(answer: Answer) -> Any:
+    status, body, error_id = answer.status, answer.body, answer.error_id
+    if status >= 500:
+        return BAD_GATEWAY
+    if status in (200, 201, 204):
+        if isinstance(body, dict) and "ui" in body:
+            return ShowFlow(body)
+        return Success(body)
+    if status == 400:
+        if isinstance(body, dict) and "ui" in body:
+            return ShowFlow(body, invalid=True)
+        if error_id == "session_already_available":
+            return AlreadySignedIn()
+        if error_id == "self_service_flow_return_to_forbidden":
+            return RETURN_TO_FORBIDDEN
+        # A submit to an unknown or malformed flow id answers 400 with no id.
+        return NewFlow(NOTICE_RESTART)
+    if status == 401:
+        return SignInRequired()
+    if status == 403:
+        redirect = isinstance(body, dict) and body.get("redirect_browser_to")
+        if error_id in ("session_refresh_required", "session_aal2_required") and redirect:
+            return Redirect(redirect, reason=error_id)
+        if error_id == "security_csrf_violation":
+            return NewFlow(NOTICE_CSRF)
+        return NewFlow(NOTICE_RESTART)
+    if status == 404:
+        return NewFlow(NOTICE_RESTART)
+    if status == 410:
+        if isinstance(body, dict) and body.get("use_flow_id"):
+            return NewFlow(NOTICE_EXPIRED, flow_id=body["use_flow_id"])
+        redirect_to = answer.error.get("details", {}).get("redirect_to")
+        if redirect_to:
+            return Redirect(redirect_to, reason="self_service_flow_expired")
+        return NewFlow(NOTICE_EXPIRED)
+    if status == 422:
+        redirect = isinstance(body, dict) and body.get("redirect_browser_to")
+        if redirect:
+            return Redirect(redirect, reason=error_id or "browser_location_change_required")
+    return Failure(status if 400 <= status < 500 else 502, "Something went wrong",
+                   "We could not complete that request. Please start again.", error_id)

@@ -1,0 +1,94 @@
+"""Home, logout, Kratos's error page, and this app's own error pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+
+from . import outcomes
+from .auth import ServiceFailure, kratos, login_required
+from .kratos import KratosUnavailable
+from .outcomes import Failure, Success
+
+bp = Blueprint("pages", __name__)
+
+# What the user reads for a Kratos flow error, by Kratos error id.
+FRIENDLY_ERRORS = {
+    "security_csrf_violation": ("Your form could not be accepted",
+                                "For your security, the form was rejected. Please start again; "
+                                "if this keeps happening, clear this site's cookies."),
+    "security_identity_mismatch": ("That link belongs to another account",
+                                   "Sign out and open the link again."),
+    "self_service_flow_return_to_forbidden": (outcomes.RETURN_TO_FORBIDDEN.title,
+                                              outcomes.RETURN_TO_FORBIDDEN.message),
+    "self_service_flow_expired": ("That page has expired", "Please start again."),
+    "session_already_available": ("You are already signed in", "There is nothing more to do here."),
+}
+BY_STATUS = {
+    400: ("That request could not be handled", "Something about the request was not right. Please start again."),
+    401: ("Please sign in", "You need to be signed in for that."),
+    403: ("Not allowed", "You are not allowed to do that."),
+    404: ("Not found", "We could not find what you were looking for."),
+    410: ("That page has expired", "Please start again."),
+}
+
+
+def render_failure(failure: Failure, retry_url: str | None = None):
+    """The error page. Kratos outages (502/503) offer a retry link back to this page."""
+    if retry_url is None and failure.status in (502, 503):
+        retry_url = request.url
+    return render_template("error.html", title=failure.title, message=failure.message,
+                           status=failure.status, retry_url=retry_url,
+                           reference=failure.error_id), failure.status
+
+
+@bp.route("/")
+def home():
+    return render_template("home.html", session=g.session)
+
+
+@bp.route("/error")
+def flow_error():
+    """Kratos sends the browser here with ?id= when a flow fails in a way the user cannot fix."""
+    error_id = request.args.get("id", "")
+    error = {}
+    if error_id:
+        outcome = outcomes.interpret(kratos().get_flow_error(error_id))
+        if isinstance(outcome, Failure) and outcome.status >= 500:
+            return render_failure(outcome)
+        if isinstance(outcome, Success) and isinstance(outcome.body, dict):
+            error = outcome.body.get("error") or {}
+    status = error.get("code") if isinstance(error.get("code"), int) else 404
+    title, message = FRIENDLY_ERRORS.get(error.get("id"), None) or BY_STATUS.get(status) or (
+        "Something went wrong", "We could not complete that request. Please start again.")
+    if not error:
+        title, message = "This error has expired", "There are no details for this error any more. Please start again."
+    return render_failure(Failure(status, title, message, error_id or None))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@login_required
+def logout():
+    if request.method == "GET":
+        # Confirmation page: signing out on a plain GET would let any site sign users out.
+        return render_template("logout.html", session=g.session)
+    outcome = outcomes.interpret(kratos().create_logout_flow())
+    if isinstance(outcome, Success) and isinstance(outcome.body, dict) and outcome.body.get("logout_token"):
+        outcome = outcomes.interpret(kratos().perform_logout(outcome.body["logout_token"]))
+    if isinstance(outcome, Success):
+        return redirect(url_for("flows.login"), code=303)
+    if isinstance(outcome, Failure):
+        return render_failure(outcome, retry_url=url_for("pages.logout"))
+    # 401: the session was already gone.
+    return redirect(url_for("flows.login"), code=303)
+
+
+def register_error_handlers(app) -> None:
+    pages = {
+        404: Failure(404, "Page not found", "There is no page at this address."),
+        405: Failure(405, "Not allowed", "That page cannot be used this way."),
+        500: Failure(500, "Something went wrong", "An unexpected error occurred. Please try again."),
+    }
+    for code, failure in pages.items():
+        app.register_error_handler(code, lambda _exc, failure=failure: render_failure(failure))
+    app.register_error_handler(KratosUnavailable, lambda _exc: render_failure(outcomes.UNAVAILABLE))
+    app.register_error_handler(ServiceFailure, lambda exc: render_failure(exc.failure))

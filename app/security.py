@@ -1,0 +1,105 @@
+"""Security headers and redirect validation."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, g, redirect, request
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _within(url: str, prefix: str) -> bool:
+    """Same scheme and host:port, and the path lies under the prefix's path."""
+    u, p = urlsplit(url), urlsplit(prefix)
+    if (u.scheme, u.netloc.lower()) != (p.scheme, p.netloc.lower()):
+        return False
+    base = p.path.rstrip("/")
+    return u.path == base or u.path.startswith(base + "/") or not base
+
+
+def allowed_return_prefixes() -> tuple[str, ...]:
+    return current_app.config["SETTINGS"].allowed_return_urls or (request.host_url,)
+
+
+def safe_return_to(url: str | None) -> str | None:
+    """`url` if it is a place this UI may send a user back to, else None."""
+    if not url:
+        return None
+    if "\\" in url or any(ord(c) < 32 for c in url):
+        return None
+    parts = urlsplit(url)
+    if not parts.scheme and not parts.netloc:
+        # Relative: only a plain path on this origin ("//host" is absolute).
+        return url if url.startswith("/") and not url.startswith("//") else None
+    if parts.scheme not in ("http", "https"):
+        return None
+    if _within(url, request.host_url) or any(_within(url, p) for p in allowed_return_prefixes()):
+        return url
+    return None
+
+
+def safe_redirect_target(url: str | None) -> str | None:
+    """Like safe_return_to, and also allows Kratos's own browser endpoints."""
+    kratos = current_app.config["SETTINGS"].kratos_browser_url
+    if url and urlsplit(url).scheme in ("http", "https") and _within(url, kratos + "/"):
+        return url
+    return safe_return_to(url)
+
+
+def redirect_to(url: str | None, fallback: str = "/", code: int = 303) -> Response:
+    """Redirect only to validated targets; anything else goes to `fallback`."""
+    target = safe_redirect_target(url) or fallback
+    if target != url and url:
+        current_app.logger.warning("refused redirect to an address outside ALLOWED_RETURN_URLS")
+    return redirect(target, code=code)
+
+
+def apply_security_headers(response: Response) -> Response:
+    settings = current_app.config["SETTINGS"]
+    # Forms post to this UI, which may redirect on to Kratos or a return URL;
+    # Chrome applies form-action to those redirects too.
+    form_targets = {"'self'", _origin(settings.kratos_browser_url)}
+    form_targets.update(_origin(u) for u in settings.allowed_return_urls)
+    csp = [
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{csp_nonce()}' {_origin(settings.kratos_browser_url)}",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self' " + _origin(settings.kratos_browser_url),
+        "form-action " + " ".join(sorted(form_targets)),
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", "; ".join(csp))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static":
+        # Flow and session pages hold CSRF tokens and personal data.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def reject_cross_site_post() -> Response | None:
+    """Refuse state-changing requests another site started (defence in depth beside
+    Kratos's CSRF token and SameSite cookies)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return Response("Cross-site form submissions are not accepted.", 403,
+                        {"Content-Type": "text/plain; charset=utf-8"})
+    return None

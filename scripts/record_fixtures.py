@@ -1,0 +1,130 @@
+"""Record the unit tests' Kratos fixtures from a real Kratos.
+
+Starts Kratos (fresh in-memory SQLite) with this repo's config, walks through
+the flows the UI handles, and writes each answer to tests/fixtures/<name>.json
+as {"status", "body", "set_cookie"}. Cookie values are replaced by a
+placeholder; everything else is exactly what Kratos said.
+
+    python scripts/record_fixtures.py [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from stack import ROOT, Ports, Stack
+
+JSON = {"Accept": "application/json"}
+LOGIN_LIFESPAN = 3  # seconds; short so an expired login flow can be recorded
+EMAIL = "recorded@example.com"
+PASSWORD = "a-Recorded-passw0rd"
+
+
+def redact_cookie(header: str) -> str:
+    return re.sub(r"^([^=]+)=[^;]*", r"\1=redacted", header)
+
+
+class Recorder:
+    def __init__(self, stack: Stack, out: Path):
+        self.stack, self.out = stack, out
+        self.browser = requests.Session()
+        self.names: list[str] = []
+
+    def save(self, name: str, resp: requests.Response) -> dict:
+        record = {
+            "status": resp.status_code,
+            "body": resp.json() if resp.content else None,
+            "set_cookie": [redact_cookie(c) for c in resp.raw.headers.getlist("Set-Cookie")],
+        }
+        (self.out / f"{name}.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        self.names.append(name)
+        return record["body"]
+
+    def get(self, name: str, path: str, **params) -> dict:
+        return self.save(name, self.browser.get(self.stack.public_url + path, params=params, headers=JSON,
+                                                allow_redirects=False))
+
+    def post(self, name: str, action: str, form: dict) -> dict:
+        return self.save(name, self.browser.post(action, data=form, headers=JSON, allow_redirects=False))
+
+
+def csrf(flow: dict) -> str:
+    return next(n["attributes"]["value"] for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "csrf_token")
+
+
+def record_all(stack: Stack, out: Path) -> list[str]:
+    r = Recorder(stack, out)
+    ui = stack.ui_url
+    r.get("whoami_unauthorized", "/sessions/whoami")
+    reg = r.get("registration_flow", "/self-service/registration/browser", return_to=ui + "/")
+    r.post("registration_invalid_password", reg["ui"]["action"],
+           {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": "short", "method": "password"})
+    r.post("registration_success", reg["ui"]["action"],
+           {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": PASSWORD, "method": "password"})
+    r.get("whoami", "/sessions/whoami")
+    r.get("login_session_already_available", "/self-service/login/browser")
+    settings = r.get("settings_flow", "/self-service/settings/browser")
+    r.post("settings_lookup_secret_regenerated", settings["ui"]["action"],
+           {"csrf_token": csrf(settings), "method": "lookup_secret", "lookup_secret_regenerate": "true"})
+    logout = r.get("logout_flow", "/self-service/logout/browser")
+    r.save("logout_success", r.browser.get(logout["logout_url"], headers=JSON, allow_redirects=False))
+
+    r.get("login_return_to_forbidden", "/self-service/login/browser", return_to="https://evil.example/")
+    login = r.get("login_flow", "/self-service/login/browser", return_to=ui + "/")
+    r.get("login_flow_fetched", "/self-service/login/flows", id=login["id"])
+    r.post("login_invalid_credentials", login["ui"]["action"],
+           {"csrf_token": csrf(login), "identifier": EMAIL, "password": "wrong-password", "method": "password"})
+    r.post("login_csrf_violation", login["ui"]["action"],
+           {"csrf_token": "not-the-token", "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+    r.post("login_success", login["ui"]["action"],
+           {"csrf_token": csrf(login), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+    r.browser.cookies.clear()
+
+    r.get("flow_not_found", "/self-service/login/flows", id="00000000-0000-0000-0000-000000000000")
+    r.post("submit_unknown_flow", stack.public_url + "/self-service/login?flow=00000000-0000-0000-0000-000000000000",
+           {"csrf_token": "x", "method": "password"})
+    expiring = r.get("login_flow_to_expire", "/self-service/login/browser")
+    time.sleep(LOGIN_LIFESPAN + 0.5)
+    r.post("login_expired_submit", expiring["ui"]["action"],
+           {"csrf_token": csrf(expiring), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+    r.get("login_expired_fetch", "/self-service/login/flows", id=expiring["id"])
+    r.get("flow_error", "/self-service/errors", id="stub:500")
+    return r.names
+
+
+def record(out: Path) -> list[str]:
+    """Start a throwaway Kratos, record every fixture into `out`, stop it."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        # The UI is not started: its URL stays the default one, so recorded return URLs are stable.
+        ports = Ports.free()
+        ports.ui = Ports.ui
+        stack = Stack(workdir=Path(tmp), ports=ports,
+                      kratos_env={"HASHERS_BCRYPT_COST": "4",
+                                  "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LOGIN_LIFESPAN}s"})
+        stack.start(with_ui=False)
+        try:
+            return record_all(stack, out)
+        finally:
+            stack.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
+    args = parser.parse_args()
+    names = record(args.out)
+    print(f"recorded {len(names)} fixtures into {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

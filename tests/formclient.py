@@ -1,0 +1,117 @@
+"""A browser without JavaScript, for the integration tests: it follows
+redirects, keeps cookies, reads forms and submits them as a browser would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import requests
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: list = field(default_factory=list)   # (name, value) of inputs a browser would send
+    buttons: list = field(default_factory=list)  # (name, value, text)
+    inputs: dict = field(default_factory=dict)   # name -> attributes, for assertions
+
+
+class _PageParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms: list[Form] = []
+        self.messages: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self._button = None
+        self._message = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag in ("script", "style", "title"):
+            self._skip += 1
+        if tag == "form":
+            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
+        elif tag == "input" and self.forms:
+            form = self.forms[-1]
+            form.inputs[a.get("name", "")] = a
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if a.get("name") and kind not in ("submit", "button"):
+                form.fields.append((a["name"], a.get("value", "")))
+        elif tag == "button" and self.forms:
+            self._button = [a.get("name", ""), a.get("value", ""), ""]
+        elif tag == "p" and "msg" in a.get("class", "").split():
+            kind = next((c[4:] for c in a["class"].split() if c.startswith("msg-")), "info")
+            self._message = [kind, ""]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "title"):
+            self._skip -= 1
+        if tag == "button" and self._button is not None:
+            self._button[2] = self._button[2].strip()
+            self.forms[-1].buttons.append(tuple(self._button))
+            self._button = None
+        elif tag == "p" and self._message is not None:
+            self.messages.append((self._message[0], " ".join(self._message[1].split())))
+            self._message = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._button is not None:
+            self._button[2] += data
+        if self._message is not None:
+            self._message[1] += data
+
+
+class Page:
+    def __init__(self, client: "FormClient", resp: requests.Response):
+        self.client, self.resp = client, resp
+        parser = _PageParser()
+        parser.feed(resp.text)
+        self.forms, self.messages = parser.forms, parser.messages
+        self.text = " ".join(" ".join(parser.text).split())
+
+    @property
+    def url(self) -> str:
+        return self.resp.url
+
+    @property
+    def status(self) -> int:
+        return self.resp.status_code
+
+    def form(self, button_text: str | None = None) -> Form:
+        for form in self.forms:
+            if button_text is None or any(button_text in b[2] for b in form.buttons):
+                return form
+        raise AssertionError(f"no form with a {button_text!r} button on {self.url}: {self.text[:300]}")
+
+    def submit(self, values: dict | None = None, button: str | None = None, drop: tuple = ()) -> "Page":
+        """Fill in `values` (by input name), press the button whose text contains `button`."""
+        form = self.form(button)
+        values = dict(values or {})
+        data = [(n, values.pop(n) if n in values else v) for n, v in form.fields if n not in drop]
+        data += list(values.items())
+        pressed = next((b for b in form.buttons if button is None or button in b[2]), None)
+        if pressed and pressed[0]:
+            data.append((pressed[0], pressed[1]))
+        target = urljoin(self.url, form.action or self.url)
+        return self.client.request(form.method.upper(), target, data=data)
+
+
+class FormClient:
+    def __init__(self, user_agent: str = "FormClient/1.0 (integration tests)"):
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = user_agent
+
+    def request(self, method: str, url: str, **kwargs) -> Page:
+        return Page(self, self.http.request(method, url, timeout=30, **kwargs))
+
+    def get(self, url: str, **kwargs) -> Page:
+        return self.request("GET", url, **kwargs)

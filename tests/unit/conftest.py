@@ -1,0 +1,75 @@
+"""Unit tests: the Flask app against Kratos answers recorded from the real
+Kratos (tests/fixtures, written by scripts/record_fixtures.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+import responses
+
+from app import create_app
+from app.config import Settings
+from support import recorded
+
+KRATOS = "http://kratos.internal:4433"  # server-to-server address; never shown to browsers
+
+
+def recorded_kratos_origin() -> str:
+    """The browser-facing Kratos URL the fixtures were recorded from."""
+    parts = urlsplit(recorded("login_flow")["body"]["request_url"])
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+UI = "http://127.0.0.1:4455"  # the UI URL the recorder configured Kratos with
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(kratos_public_url=KRATOS, kratos_browser_url=recorded_kratos_origin(),
+                    kratos_admin_url="http://kratos.internal:4434", allowed_return_urls=(UI,),
+                    kratos_timeout=2, session_cookie_name="ory_kratos_session")
+
+
+@pytest.fixture
+def app(settings):
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    """A test client whose requests arrive at the UI's real URL."""
+    test_client = app.test_client()
+    open_request = test_client.open
+
+    def open_at_ui(*args, **kwargs):
+        kwargs.setdefault("base_url", UI)
+        return open_request(*args, **kwargs)
+
+    test_client.open = open_at_ui
+    return test_client
+
+
+@pytest.fixture
+def kratos():
+    """`kratos.answer(method, path, fixture)` makes the mocked Kratos answer with a recording."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        def answer(method: str, path: str, fixture: str, status: int | None = None):
+            rec = recorded(fixture)
+            mock.add(responses.Response(
+                method, KRATOS + path, json=rec["body"], status=status or rec["status"],
+                headers=[("Set-Cookie", c) for c in rec["set_cookie"]]))
+            return rec
+
+        mock.answer = answer
+        yield mock
+
+
+@pytest.fixture
+def signed_in(client, kratos):
+    """The browser holds a session cookie and Kratos's whoami accepts it."""
+    client.set_cookie("ory_kratos_session", "opaque-session-value", domain="127.0.0.1")
+    kratos.answer("GET", "/sessions/whoami", "whoami")
+    return client

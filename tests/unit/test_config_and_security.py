@@ -1,0 +1,65 @@
+"""Start-up configuration, redirect validation and security headers."""
+
+import subprocess
+import sys
+
+import pytest
+
+from app.config import ConfigError, Settings
+from app.security import safe_return_to
+from unit.conftest import UI
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"KRATOS_PUBLIC_URL": "kratos:4433"}, "KRATOS_PUBLIC_URL='kratos:4433' is not an http(s) URL"),
+    ({"KRATOS_TIMEOUT": "soon"}, "KRATOS_TIMEOUT='soon' is not a number of seconds"),
+    ({"KRATOS_TIMEOUT": "0"}, "KRATOS_TIMEOUT='0' must be greater than 0"),
+    ({"ALLOWED_RETURN_URLS": "http://ok.example, ftp://x"}, "ALLOWED_RETURN_URLS entry 'ftp://x'"),
+])
+def test_malformed_settings_are_named(monkeypatch, env, message):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Settings.from_env()
+
+
+def test_bad_setting_stops_startup_with_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "app", "--port", "1"], capture_output=True, text=True,
+                          env={"KRATOS_ADMIN_URL": "nonsense", "PATH": ""}, timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "configuration error: KRATOS_ADMIN_URL='nonsense' is not an http(s) URL"
+
+
+@pytest.mark.parametrize("url, allowed", [
+    ("/settings", True),
+    (UI + "/settings?x=1", True),
+    ("//evil.example/", False),
+    ("https://evil.example/", False),
+    ("http://127.0.0.1:4455.evil.example/", False),
+    ("http://127.0.0.1:44550/", False),
+    ("javascript:alert(1)", False),
+    ("/\\evil.example", False),
+    ("http://127.0.0.1:4455@evil.example/", False),
+])
+def test_return_to_validation(app, url, allowed):
+    with app.test_request_context("/", base_url=UI):
+        assert (safe_return_to(url) == url) is allowed
+
+
+def test_security_headers_on_every_page(client):
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "'nonce-" in csp and "unsafe-inline" not in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_handlers_or_styles(client):
+    html = client.get("/").get_data(as_text=True)
+    assert " onclick=" not in html and " style=" not in html and "<style" not in html
+
+
+def test_cross_site_form_posts_are_refused(client):
+    resp = client.post("/logout", headers={"Sec-Fetch-Site": "cross-site"})
+    assert resp.status_code == 403

@@ -1,0 +1,73 @@
+"""The one HTTP client to Kratos: what it forwards, what it keeps, how it fails."""
+
+import logging
+import socket
+import threading
+
+import pytest
+import responses
+
+from app import create_app
+from app.config import Settings
+from app.kratos import KratosClient, KratosUnavailable
+from unit.conftest import KRATOS
+
+
+def test_forwards_browser_headers_and_appends_the_client_ip(app, kratos):
+    kratos.answer("GET", "/sessions/whoami", "whoami")
+    with app.test_request_context("/", headers={"Cookie": "ory_kratos_session=abc; other=1",
+                                                "User-Agent": "Firefox/130", "X-Forwarded-For": "203.0.113.9"},
+                                  environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+        app.extensions["kratos"].whoami()
+    sent = kratos.calls[0].request.headers
+    assert sent["Cookie"] == "ory_kratos_session=abc; other=1"
+    assert sent["User-Agent"] == "Firefox/130"
+    assert sent["X-Forwarded-For"] == "203.0.113.9, 10.0.0.2"
+
+
+def test_shared_session_never_stores_one_users_cookies_for_the_next(app, kratos):
+    kratos.answer("POST", "/self-service/login", "login_success")
+    kratos.answer("GET", "/sessions/whoami", "whoami_unauthorized")
+    client = app.extensions["kratos"]
+    with app.test_request_context("/"):
+        client.submit_flow("login", "id", [("a", "b")])
+    with app.test_request_context("/"):
+        client.whoami()
+    assert "Cookie" not in kratos.calls[1].request.headers
+    assert len(client.http.cookies) == 0
+
+
+def silent_server():
+    """A socket that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    return server
+
+
+def test_a_silent_kratos_times_out_into_a_503_page():
+    server = silent_server()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    app = create_app(Settings(url, url, url, (), 0.3, "ory_kratos_session"))
+    client = app.test_client()
+    client.set_cookie("ory_kratos_session", "x")
+    try:
+        resp = client.get("/")
+    finally:
+        server.close()
+    assert resp.status_code == 503
+    assert "could not reach the sign-in service" in resp.get_data(as_text=True)
+
+
+def test_failures_are_logged_without_query_strings(caplog):
+    client = KratosClient("http://127.0.0.1:9", "http://127.0.0.1:9", 0.5)
+    with caplog.at_level(logging.WARNING), pytest.raises(KratosUnavailable):
+        client.perform_logout("ory_lo_secret-token")
+    assert "perform" not in caplog.text and "ory_lo_secret-token" not in caplog.text
+    assert "/self-service/logout" in caplog.text
+
+
+def test_admin_client_has_host_and_no_retries():
+    api = KratosClient(KRATOS, "http://kratos.internal:4434", 1).admin_api()
+    assert api.configuration.host == "http://kratos.internal:4434"
+    assert api.configuration.retries == 0

@@ -1,0 +1,63 @@
+"""Every recorded Kratos answer maps to the outcome the UI acts on."""
+
+import pytest
+
+from app.kratos import Answer
+from app.outcomes import (AlreadySignedIn, Failure, NewFlow, Redirect, ShowFlow, SignInRequired, Success,
+                          interpret, NOTICE_CSRF, NOTICE_EXPIRED)
+from support import recorded
+
+
+def outcome_of(name, status=None):
+    rec = recorded(name)
+    return interpret(Answer(status or rec["status"], rec["body"], rec["set_cookie"]))
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("login_flow_fetched", ShowFlow),
+    ("registration_flow", ShowFlow),
+    ("settings_lookup_secret_regenerated", ShowFlow),
+    ("login_success", Success),
+    ("registration_success", Success),
+    ("whoami", Success),
+    ("logout_success", Success),
+    ("whoami_unauthorized", SignInRequired),
+    ("login_session_already_available", AlreadySignedIn),
+    ("flow_not_found", NewFlow),
+    ("submit_unknown_flow", NewFlow),
+    ("login_return_to_forbidden", Failure),
+])
+def test_recorded_answers_map_to_outcomes(name, kind):
+    assert isinstance(outcome_of(name), kind)
+
+
+def test_validation_errors_show_the_returned_flow_as_invalid():
+    outcome = outcome_of("login_invalid_credentials")
+    assert isinstance(outcome, ShowFlow) and outcome.invalid
+    assert outcome.flow["ui"]["messages"][0]["id"] == 4000006
+
+
+def test_expired_submit_continues_with_the_flow_kratos_names():
+    outcome = outcome_of("login_expired_submit")
+    assert outcome == NewFlow(NOTICE_EXPIRED, recorded("login_expired_submit")["body"]["use_flow_id"])
+
+
+def test_expired_fetch_redirects_to_kratos_restart():
+    outcome = outcome_of("login_expired_fetch")
+    assert isinstance(outcome, Redirect)
+    assert outcome.url.endswith("/self-service/login/browser")
+
+
+def test_csrf_violation_starts_over_with_an_explanation():
+    assert outcome_of("login_csrf_violation") == NewFlow(NOTICE_CSRF)
+
+
+def test_kratos_server_error_is_a_bad_gateway_without_kratos_text():
+    outcome = outcome_of("flow_error", status=500)
+    assert isinstance(outcome, Failure) and outcome.status == 502
+    assert "stub" not in outcome.message.lower()
+
+
+def test_forbidden_return_to_is_explained():
+    outcome = outcome_of("login_return_to_forbidden")
+    assert outcome.status == 400 and "return" in outcome.title.lower()

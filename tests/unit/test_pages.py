@@ -1,0 +1,71 @@
+"""Home, error, logout and the app's own error pages."""
+
+from support import recorded
+
+
+def test_anonymous_home_costs_no_kratos_call(client, kratos):
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert "You are not signed in" in resp.get_data(as_text=True)
+    assert len(kratos.calls) == 0
+
+
+def test_home_shows_who_is_signed_in(signed_in, kratos):
+    session = recorded("whoami")["body"]
+    html = signed_in.get("/").get_data(as_text=True)
+    assert session["identity"]["traits"]["email"] in html
+    assert "aal1" in html
+    assert session["authenticated_at"][:10] in html
+    # Browser headers reach Kratos so sessions record the user's device.
+    sent = kratos.calls[0].request.headers
+    assert sent["Cookie"] == "ory_kratos_session=opaque-session-value"
+
+
+def test_stale_session_cookie_means_anonymous(client, kratos):
+    client.set_cookie("ory_kratos_session", "expired", domain="127.0.0.1")
+    kratos.answer("GET", "/sessions/whoami", "whoami_unauthorized")
+    assert "You are not signed in" in client.get("/").get_data(as_text=True)
+    assert len(kratos.calls) == 1
+
+
+def test_kratos_error_page_is_friendly_and_hides_internals(client, kratos):
+    rec = kratos.answer("GET", "/self-service/errors", "flow_error")
+    resp = client.get("/error?id=stub:500")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 500
+    assert "Something went wrong" in html
+    assert rec["body"]["error"]["reason"] not in html
+    assert rec["body"]["error"]["message"] not in html
+
+
+def test_error_page_without_details_explains_itself(client, kratos):
+    kratos.answer("GET", "/self-service/errors", "flow_not_found")
+    resp = client.get("/error?id=unknown")
+    assert resp.status_code == 404
+    assert "no details for this error" in resp.get_data(as_text=True)
+
+
+def test_logout_requires_a_session_and_returns_here_after_login(client):
+    resp = client.get("/logout")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/login?return_to=http://127.0.0.1:4455/logout"
+
+
+def test_logout_asks_before_signing_out(signed_in, kratos):
+    html = signed_in.get("/logout").get_data(as_text=True)
+    assert 'method="post" action="/logout"' in html
+    assert [c.request.url.split("?")[0].rsplit("/", 2)[-2:] for c in kratos.calls] == [["sessions", "whoami"]]
+
+
+def test_logout_post_ends_the_session_and_relays_the_cleared_cookie(signed_in, kratos):
+    kratos.answer("GET", "/self-service/logout/browser", "logout_flow")
+    done = kratos.answer("GET", "/self-service/logout", "logout_success")
+    resp = signed_in.post("/logout")
+    assert resp.status_code == 303 and resp.headers["Location"] == "/login"
+    assert resp.headers.getlist("Set-Cookie") == done["set_cookie"]
+    assert kratos.calls[-1].request.params == {"token": recorded("logout_flow")["body"]["logout_token"]}
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404 and "Page not found" in resp.get_data(as_text=True)
