@@ -73,6 +73,14 @@ RETURN_TO_FORBIDDEN = Failure(400, "That return address is not allowed",
                               "The page you were sent from asked to return you to an address this site does not trust.")
 
 
+def has_errors(flow: dict) -> bool:
+    ui = flow.get("ui") or {}
+    messages = list(ui.get("messages") or [])
+    for node in ui.get("nodes") or []:
+        messages.extend(node.get("messages") or [])
+    return any(m.get("type") == "error" for m in messages)
+
+
 def interpret(answer: Answer) -> Any:
     status, body, error_id = answer.status, answer.body, answer.error_id
     if status >= 500:
@@ -83,7 +91,8 @@ def interpret(answer: Answer) -> Any:
         return Success(body)
     if status == 400:
         if isinstance(body, dict) and "ui" in body:
-            return ShowFlow(body, invalid=True)
+            # Also the next step of a multi-step flow (e.g. two-step registration).
+            return ShowFlow(body, invalid=has_errors(body))
         if error_id == "session_already_available":
             return AlreadySignedIn()
         if error_id == "self_service_flow_return_to_forbidden":

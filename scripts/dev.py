@@ -2,22 +2,43 @@
 
 Your environment passes through to Kratos, so its env overrides work, e.g.
 `SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE=3s make dev`.
-Accounts persist in .data/kratos.sqlite; delete it to start afresh.
+Accounts persist in .data/kratos.sqlite (DEV_DATA_DIR moves it); delete it to
+start afresh. Ports: SERVE_PUBLIC_PORT and SERVE_ADMIN_PORT (Kratos's own
+settings), UI_PORT and SMTP_PORT.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
+from pathlib import Path
 
-from stack import ROOT, Stack, StackError
+from stack import ROOT, Ports, Stack, StackError
+
+
+def ports_from_env() -> Ports:
+    defaults = Ports()
+    named = {"SERVE_PUBLIC_PORT": "public", "SERVE_ADMIN_PORT": "admin", "UI_PORT": "ui", "SMTP_PORT": "smtp"}
+    for variable, field in named.items():
+        value = os.environ.get(variable)
+        if value:
+            if not value.isdigit():
+                raise StackError(f"{variable}={value!r} is not a port number")
+            setattr(defaults, field, int(value))
+    return defaults
 
 
 def main() -> int:
-    data = ROOT / ".data"
-    data.mkdir(exist_ok=True)
-    stack = Stack(workdir=data, dsn=f"sqlite://{data / 'kratos.sqlite'}?_fk=true&mode=rwc",
+    data = Path(os.environ.get("DEV_DATA_DIR") or ROOT / ".data")
+    data.mkdir(parents=True, exist_ok=True)
+    try:
+        ports = ports_from_env()
+    except StackError as exc:
+        print(f"make dev: {exc}", file=sys.stderr)
+        return 1
+    stack = Stack(workdir=data, ports=ports, dsn=f"sqlite://{data / 'kratos.sqlite'}?_fk=true&mode=rwc",
                   output=sys.stdout)
 
     def stop(signum, _frame):

@@ -1,0 +1,31 @@
+"""Browser tests drive Debian's Chromium through Playwright (its own browser
+download cannot work here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import CHROMIUM, require
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    require(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()

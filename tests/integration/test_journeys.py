@@ -1,0 +1,157 @@
+"""A person's journeys through the UI, against the real Kratos, without JavaScript."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from formclient import FormClient
+
+PASSWORD = "a-Good-passw0rd"
+INVALID_CREDENTIALS = "The provided credentials are invalid"
+
+
+def new_email() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def sign_up(stack, email: str, password: str = PASSWORD, client: FormClient | None = None):
+    client = client or FormClient()
+    page = client.get(stack.ui_url + "/registration")
+    page = page.submit({"traits.email": email}, button="Sign up")   # step 1: profile
+    page = page.submit({"password": password}, button="Sign up")    # step 2: password
+    return client, page
+
+
+def sign_in(client: FormClient, stack, email: str, password: str = PASSWORD, path: str = "/login"):
+    page = client.get(stack.ui_url + path)
+    return page.submit({"identifier": email, "password": password}, button="Sign in")
+
+
+def sign_out(client: FormClient, stack):
+    return client.get(stack.ui_url + "/logout").submit(button="Sign out")
+
+
+def test_sign_up_lands_on_home_showing_the_user(stack):
+    email = new_email()
+    _, home = sign_up(stack, email)
+    assert home.url == stack.ui_url + "/"
+    assert f"Signed in as {email}" in home.text
+    assert "Assurance level aal1" in home.text
+
+
+def test_sign_out_then_sign_back_in(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    after = sign_out(client, stack)
+    assert urlsplit(after.url).path == "/login" and after.forms
+    assert "You are not signed in" in client.get(stack.ui_url + "/").text
+    home = sign_in(client, stack, email)
+    assert home.url == stack.ui_url + "/" and f"Signed in as {email}" in home.text
+
+
+def test_wrong_password_gets_a_clear_message_and_keeps_the_email(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    page = sign_in(client, stack, email, "not-my-password")
+    assert page.status == 400
+    assert any(kind == "error" and INVALID_CREDENTIALS in text for kind, text in page.messages)
+    form = page.form("Sign in")
+    assert form.inputs["identifier"]["value"] == email
+    assert "value" not in form.inputs["password"]
+    # The same form works on the next try.
+    home = page.submit({"password": PASSWORD}, button="Sign in")
+    assert f"Signed in as {email}" in home.text
+
+
+def test_registration_rejects_a_short_password_with_kratos_message(stack):
+    client = FormClient()
+    page = client.get(stack.ui_url + "/registration").submit({"traits.email": new_email()}, button="Sign up")
+    page = page.submit({"password": "short"}, button="Sign up")
+    assert page.status == 400
+    assert any("at least 8 characters" in text for _, text in page.messages)
+
+
+def test_unknown_and_malformed_flow_ids_start_a_new_flow(stack):
+    client = FormClient()
+    for flow in ("00000000-0000-0000-0000-000000000000", "not-a-flow-id", "%27%3E%3Cscript%3E"):
+        page = client.get(f"{stack.ui_url}/login?flow={flow}")
+        assert page.status == 200 and urlsplit(page.url).path == "/login"
+        new_id = parse_qs(urlsplit(page.url).query)["flow"][0]
+        assert new_id != flow and page.form("Sign in")
+
+
+def test_submitting_to_an_unknown_flow_shows_a_fresh_form_with_the_email_kept(stack):
+    client = FormClient()
+    page = client.get(stack.ui_url + "/login")
+    page.forms[0].action = "/login?flow=00000000-0000-0000-0000-000000000000"
+    page = page.submit({"identifier": "kept@example.com", "password": "whatever-1"}, button="Sign in")
+    assert "no longer valid" in page.text
+    assert page.form("Sign in").inputs["identifier"]["value"] == "kept@example.com"
+
+
+def test_lost_csrf_cookie_gets_an_explanation_and_a_working_form(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    page = client.get(stack.ui_url + "/login")
+    for cookie in list(client.http.cookies):
+        if cookie.name.startswith("csrf_token"):
+            client.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    page = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
+    assert "For your security" in page.text
+    assert page.form("Sign in").inputs["identifier"]["value"] == email
+    home = page.submit({"password": PASSWORD}, button="Sign in")
+    assert f"Signed in as {email}" in home.text
+
+
+@pytest.mark.parametrize("evil", ["https://evil.example/", "//evil.example/", "http://127.0.0.1.evil.example/"])
+def test_open_redirect_attempt_ends_on_this_site(stack, evil):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    start = client.http.get(f"{stack.ui_url}/login", params={"return_to": evil}, allow_redirects=False)
+    assert "evil" not in start.headers["Location"]
+    # Even a return_to smuggled into the form's own URL is not followed.
+    page = client.get(stack.ui_url + "/login")
+    page.forms[0].action += "&return_to=" + evil
+    home = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
+    assert home.url.startswith(stack.ui_url + "/")
+    assert f"Signed in as {email}" in home.text
+
+
+def test_allowed_return_to_survives_sign_in(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    target = stack.ui_url + "/?came=back"
+    home = sign_in(client, stack, email, path=f"/login?return_to={target.replace('?', '%3F').replace('=', '%3D')}")
+    assert home.url == target and f"Signed in as {email}" in home.text
+
+
+def test_login_required_pages_send_anonymous_users_to_login_and_back(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    page = client.get(stack.ui_url + "/logout")
+    assert urlsplit(page.url).path == "/login"
+    after = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
+    assert after.url == stack.ui_url + "/logout" and "You are signed in as" in after.text
+
+
+def test_secrets_never_reach_the_ui_log(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    failed = sign_in(client, stack, email, "wrong-Password-9")
+    csrf_token = failed.form("Sign in").inputs["csrf_token"]["value"]
+    failed.submit({"password": PASSWORD}, button="Sign in")
+    log = (stack.workdir / "ui.log").read_text()
+    secrets = [c.value for c in client.http.cookies] + [PASSWORD, "wrong-Password-9", csrf_token]
+    assert client.http.cookies.get("ory_kratos_session")
+    for secret in secrets:
+        assert secret not in log
+    assert "csrf_token=" not in log and "Traceback" not in log

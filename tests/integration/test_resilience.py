@@ -1,0 +1,171 @@
+"""Expired flows, Kratos going away, `make dev` itself, and the recorded fixtures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from conftest import start_stack
+from formclient import FormClient
+from integration.test_journeys import PASSWORD, new_email, sign_out, sign_up
+from stack import ROOT, Ports, port_in_use
+from support import FIXTURES
+
+LIFESPAN = 3
+
+
+@pytest.fixture(scope="module")
+def short_flows(tmp_path_factory, kratos_bin):
+    """Login flows that expire after LIFESPAN seconds (a Kratos env override)."""
+    stack = start_stack(tmp_path_factory, "short-flows",
+                        kratos_env={"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN}s"})
+    yield stack
+    stack.stop()
+
+
+def test_expired_login_form_is_replaced_keeping_the_email(short_flows):
+    email = new_email()
+    client, _ = sign_up(short_flows, email)
+    sign_out(client, short_flows)
+    page = client.get(short_flows.ui_url + "/login")
+    old_flow = parse_qs(urlsplit(page.url).query)["flow"][0]
+    time.sleep(LIFESPAN + 1)
+    page = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
+    assert "That form had expired" in page.text
+    form = page.form("Sign in")
+    assert form.inputs["identifier"]["value"] == email and "value" not in form.inputs["password"]
+    assert old_flow not in form.action
+    home = page.submit({"password": PASSWORD}, button="Sign in")
+    assert f"Signed in as {email}" in home.text
+
+
+def test_expired_login_link_restarts_the_flow(short_flows):
+    client = FormClient()
+    page = client.get(short_flows.ui_url + "/login")
+    old_flow = parse_qs(urlsplit(page.url).query)["flow"][0]
+    time.sleep(LIFESPAN + 1)
+    again = client.get(page.url)
+    assert again.status == 200 and again.form("Sign in")
+    assert parse_qs(urlsplit(again.url).query)["flow"][0] != old_flow
+
+
+@pytest.fixture
+def doomed_stack(tmp_path_factory, kratos_bin):
+    stack = start_stack(tmp_path_factory, "kratos-down")
+    yield stack
+    stack.stop()
+
+
+def test_kratos_down_gives_a_503_page_with_a_retry_link(doomed_stack):
+    email = new_email()
+    client, _ = sign_up(doomed_stack, email)
+    sign_out(client, doomed_stack)
+    page = client.get(doomed_stack.ui_url + "/login")
+    doomed_stack.stop_process("kratos")
+
+    home = client.get(doomed_stack.ui_url + "/")  # no session cookie: needs no Kratos
+    assert home.status == 200
+    stale = client.get(page.url)
+    assert stale.status == 503 and "could not reach the sign-in service" in stale.text
+    assert stale.resp.text.count('id="retry"') == 1 and page.url.replace(doomed_stack.ui_url, "") in stale.resp.text
+    posted = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
+    assert posted.status == 503 and PASSWORD not in posted.resp.text
+    for body in (stale.resp.text, posted.resp.text):
+        assert "Traceback" not in body and "ConnectionError" not in body and "127.0.0.1:" + str(
+            doomed_stack.ports.public) not in body
+
+
+def test_signed_in_user_sees_503_when_kratos_is_down(doomed_stack):
+    client, home = sign_up(doomed_stack, new_email())
+    assert "Signed in as" in home.text
+    doomed_stack.stop_process("kratos")
+    page = client.get(doomed_stack.ui_url + "/")
+    assert page.status == 503 and "Try again" in page.text
+
+
+def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_bin):
+    """The unit tests' fixtures are reproducible from the real Kratos by the script in the repo."""
+    from record_fixtures import record
+
+    names = record(tmp_path)
+    assert sorted(p.stem for p in FIXTURES.glob("*.json")) == sorted(names)
+
+    def shape(record):
+        body = record["body"]
+        nodes = body.get("ui", {}).get("nodes", []) if isinstance(body, dict) else []
+        return (record["status"], sorted(body) if isinstance(body, dict) else body,
+                (body.get("error") or {}).get("id") if isinstance(body, dict) else None,
+                [(n["type"], n["group"], n["attributes"].get("name") or n["attributes"].get("id")) for n in nodes],
+                [c.split("=")[0].split("_")[0] for c in record["set_cookie"]])
+
+    for name in names:
+        fresh = json.loads((tmp_path / f"{name}.json").read_text())
+        committed = json.loads((FIXTURES / f"{name}.json").read_text())
+        assert shape(fresh) == shape(committed), name
+
+
+# -- make dev -------------------------------------------------------------------
+
+def dev_env(tmp_path, ports: Ports, **extra) -> dict:
+    return {**os.environ, "DEV_DATA_DIR": str(tmp_path), "SERVE_PUBLIC_PORT": str(ports.public),
+            "SERVE_ADMIN_PORT": str(ports.admin), "UI_PORT": str(ports.ui), "SMTP_PORT": str(ports.smtp),
+            "HASHERS_BCRYPT_COST": "4", **extra}
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin):
+    ports = Ports.free()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
+                            env=dev_env(tmp_path, ports, SELFSERVICE_FLOWS_LOGIN_LIFESPAN="7m"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{ports.ui}/", proc)
+        flow = requests.get(f"http://127.0.0.1:{ports.public}/self-service/login/api").json()
+        lifespan = (_time(flow["expires_at"]) - _time(flow["issued_at"]))
+        assert 419 <= lifespan <= 421  # the 7m from our environment reached Kratos
+        page = FormClient().get(f"http://127.0.0.1:{ports.ui}/login")
+        assert page.status == 200 and page.form("Sign in")
+        assert (tmp_path / "kratos.sqlite").exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    for port in (ports.public, ports.admin, ports.ui, ports.smtp):
+        assert not port_in_use(port), f"port {port} still held after make dev stopped"
+
+
+def _time(stamp: str) -> float:
+    from datetime import datetime
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_dev_stack_names_a_port_already_in_use(tmp_path, kratos_bin):
+    ports = Ports.free()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports.ui))
+        taken.listen(1)
+        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
+                              env=dev_env(tmp_path, ports), capture_output=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"make dev: port {ports.ui} is already in use (needed for the UI)"
