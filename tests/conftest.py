@@ -3,6 +3,7 @@ are missing, and fail in CI (CI=true), where `make test` must have installed the
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,15 +19,18 @@ def kratos_bin() -> Path:
     return binary
 
 
-def start_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, **kwargs) -> Stack:
+@contextmanager
+def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None):
+    """Kratos (fresh in-memory SQLite), the mail sink and the UI on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
-                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}, **kwargs)
-    return stack.start()
+                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, kratos_bin):
-    """Kratos (fresh in-memory SQLite), the mail sink and the UI on free ports."""
-    running = start_stack(tmp_path_factory, "stack")
-    yield running
-    running.stop()
+    with running_stack(tmp_path_factory, "stack") as running:
+        yield running

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from conftest import start_stack
+from conftest import running_stack
 from formclient import FormClient
 from integration.test_journeys import PASSWORD, new_email, sign_out, sign_up
 from stack import ROOT, Ports, port_in_use
@@ -26,10 +26,9 @@ LIFESPAN = 3
 @pytest.fixture(scope="module")
 def short_flows(tmp_path_factory, kratos_bin):
     """Login flows that expire after LIFESPAN seconds (a Kratos env override)."""
-    stack = start_stack(tmp_path_factory, "short-flows",
-                        kratos_env={"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN}s"})
-    yield stack
-    stack.stop()
+    with running_stack(tmp_path_factory, "short-flows",
+                       kratos_env={"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN}s"}) as stack:
+        yield stack
 
 
 def test_expired_login_form_is_replaced_keeping_the_email(short_flows):
@@ -60,9 +59,8 @@ def test_expired_login_link_restarts_the_flow(short_flows):
 
 @pytest.fixture
 def doomed_stack(tmp_path_factory, kratos_bin):
-    stack = start_stack(tmp_path_factory, "kratos-down")
-    yield stack
-    stack.stop()
+    with running_stack(tmp_path_factory, "kratos-down") as stack:
+        yield stack
 
 
 def test_kratos_down_gives_a_503_page_with_a_retry_link(doomed_stack):
