@@ -141,7 +141,8 @@ def flow_view(kind: FlowKind):
             return respond(kind, outcomes.interpret(answer), submitted=request.form)
         if not flow_id:
             if g.session is not None and kind.name in ("login", "registration") \
-                    and not request.args.get("refresh") and not request.args.get("aal"):
+                    and set(init_params(kind, request.args)) <= {"return_to"}:
+                # Nothing to do at Kratos (no refresh, aal or login_challenge): go on.
                 return redirect_to(request.args.get("return_to"))
             return redirect(init_url(kind, request.args), code=303)
         if not FLOW_ID.fullmatch(flow_id):

@@ -10,6 +10,7 @@ Kratos answers to the response going back to the browser. Admin calls use
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -144,12 +145,29 @@ class KratosClient:
 
     # -- admin API (ory-client) --------------------------------------------
 
-    def admin_api(self):
-        """An `ory_client.ApiClient` for the admin API. Pass `_request_timeout=self.timeout`."""
-        if self._admin_api_client is None:
-            import ory_client
+    def admin(self, api: str, method: str, *args, **kwargs) -> Answer:
+        """Call an ory-client admin method, e.g. admin("IdentityApi", "extend_session", id).
 
+        Every call gets this client's timeout. The raw JSON is read, as for browser
+        calls: ory-client's models reject some Kratos error bodies.
+        """
+        import ory_client
+        import urllib3
+
+        if self._admin_api_client is None:
             configuration = ory_client.Configuration(host=self.admin_url)
             configuration.retries = 0  # urllib3's default 3 retries would quadruple every timeout
             self._admin_api_client = ory_client.ApiClient(configuration)
-        return self._admin_api_client
+        endpoint = getattr(getattr(ory_client, api)(self._admin_api_client), f"{method}_without_preload_content")
+        try:
+            resp = endpoint(*args, _request_timeout=self.timeout, **kwargs)
+        except urllib3.exceptions.HTTPError as exc:
+            log.warning("kratos admin %s.%s failed: %s", api, method, type(exc).__name__)
+            raise KratosUnavailable(f"admin {api}.{method}") from None
+        try:
+            body = json.loads(resp.data) if resp.data else None
+        except ValueError:
+            body = None
+        if resp.status >= 500:
+            log.error("kratos admin %s.%s answered %s", api, method, resp.status)
+        return Answer(resp.status, body)

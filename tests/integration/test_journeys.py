@@ -155,3 +155,14 @@ def test_secrets_never_reach_the_ui_log(stack):
     for secret in secrets:
         assert secret not in log
     assert "csrf_token=" not in log and "Traceback" not in log
+
+
+def test_admin_api_through_ory_client_sees_the_new_identity(stack):
+    from app.kratos import KratosClient
+
+    email = new_email()
+    sign_up(stack, email)
+    answer = KratosClient(stack.public_url, stack.admin_url, 5).admin(
+        "IdentityApi", "list_identities", credentials_identifier=email)
+    assert answer.status == 200
+    assert [i["traits"]["email"] for i in answer.body] == [email]

@@ -144,6 +144,11 @@ def test_signed_in_user_visiting_login_goes_home(signed_in):
     assert resp.status_code == 303 and resp.headers["Location"] == "/"
 
 
+def test_signed_in_user_with_a_login_challenge_still_goes_to_kratos(signed_in):
+    resp = signed_in.get("/login?login_challenge=abc")
+    assert resp.headers["Location"].endswith("/self-service/login/browser?login_challenge=abc")
+
+
 def test_kratos_unreachable_shows_503_with_retry(client, kratos):
     kratos.add(responses.GET, KRATOS + "/self-service/login/flows", body=requests.ConnectionError("refused"))
     resp = client.get(f"/login?flow={LOGIN_ID}")

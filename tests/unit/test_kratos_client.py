@@ -2,7 +2,7 @@
 
 import logging
 import socket
-import threading
+import time
 
 import pytest
 import responses
@@ -67,7 +67,14 @@ def test_failures_are_logged_without_query_strings(caplog):
     assert "/self-service/logout" in caplog.text
 
 
-def test_admin_client_has_host_and_no_retries():
-    api = KratosClient(KRATOS, "http://kratos.internal:4434", 1).admin_api()
-    assert api.configuration.host == "http://kratos.internal:4434"
-    assert api.configuration.retries == 0
+def test_a_silent_admin_api_times_out_after_one_try():
+    server = silent_server()
+    client = KratosClient(KRATOS, f"http://127.0.0.1:{server.getsockname()[1]}", 0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KratosUnavailable):
+            client.admin("IdentityApi", "list_identities")
+    finally:
+        server.close()
+    # One attempt of 0.3 s, not four (urllib3's default retries).
+    assert time.monotonic() - started < 1.0

@@ -69,3 +69,14 @@ def test_logout_post_ends_the_session_and_relays_the_cleared_cookie(signed_in, k
 def test_unknown_page_is_a_friendly_404(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404 and "Page not found" in resp.get_data(as_text=True)
+
+
+def test_unexpected_exception_is_a_friendly_500_without_traceback(app, client):
+    def broken():
+        raise RuntimeError("internal detail: db password is hunter2")
+
+    app.add_url_rule("/broken", view_func=broken)
+    resp = client.get("/broken")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "Something went wrong" in html
+    assert "hunter2" not in html and "Traceback" not in html and "RuntimeError" not in html
