@@ -4,6 +4,7 @@ import logging
 import socket
 import time
 
+import ory_client  # noqa: F401 - imported up front so its slow import is not timed below
 import pytest
 import responses
 

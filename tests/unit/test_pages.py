@@ -76,6 +76,7 @@ def test_unexpected_exception_is_a_friendly_500_without_traceback(app, client):
         raise RuntimeError("internal detail: db password is hunter2")
 
     app.add_url_rule("/broken", view_func=broken)
+    app.config["TESTING"] = False  # as in production: handled, not re-raised
     resp = client.get("/broken")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 500 and "Something went wrong" in html
