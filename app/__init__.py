@@ -20,14 +20,20 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config["SETTINGS"] = settings
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
                                             settings.kratos_timeout)
 
-    from . import auth, flows, pages, security, templating
+    from . import auth, flows, pages, security, sessions, templating
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(flows.bp)
+    app.register_blueprint(sessions.bp)
     pages.register_error_handlers(app)
     templating.register(app)
 

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import functools
+import logging
+import threading
+from collections import OrderedDict
+from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 
 from . import outcomes
+from .kratos import KratosUnavailable
 from .outcomes import Redirect, Success
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+# (session id, expires_at) pairs this process already tried to extend: Kratos
+# ignores an extend outside session.earliest_possible_extend, and we must not
+# ask again on every request.
+_extend_attempts: OrderedDict = OrderedDict()
+_extend_lock = threading.Lock()
+_EXTEND_MEMORY = 10_000
 
 
 def kratos():
@@ -30,12 +43,53 @@ def load_session() -> None:
         return
     outcome = outcomes.interpret(kratos().whoami())
     if isinstance(outcome, Success) and isinstance(outcome.body, dict):
-        g.session = outcome.body
+        g.session = extend_if_expiring(outcome.body)
     elif isinstance(outcome, Redirect):
         # e.g. session_aal2_required: signed in, but a second factor is owed.
         g.session_redirect = outcome.url
     elif isinstance(outcome, outcomes.Failure) and outcome.status >= 500:
         raise ServiceFailure(outcome)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _seconds_left(session: dict) -> float | None:
+    try:
+        expires = datetime.fromisoformat(session["expires_at"].replace("Z", "+00:00"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (expires - _now()).total_seconds()
+
+
+def extend_if_expiring(session: dict) -> dict:
+    """Sliding sessions: extend a session that expires within EXTEND_SESSION_WITHIN.
+
+    The admin extend moves expires_at but not the browser's cookie, which Kratos
+    signs with the old expiry (kratos#4441); a whoami afterwards re-issues it,
+    and its Set-Cookie is relayed like any other.
+    """
+    window = current_app.config["SETTINGS"].extend_session_within
+    left = _seconds_left(session) if window else None
+    if left is None or left > window or left <= 0:
+        return session
+    key = (session.get("id"), session.get("expires_at"))
+    with _extend_lock:
+        if key in _extend_attempts:
+            return session
+        _extend_attempts[key] = True
+        while len(_extend_attempts) > _EXTEND_MEMORY:
+            _extend_attempts.popitem(last=False)
+    try:
+        extended = kratos().admin("IdentityApi", "extend_session", session["id"])
+        if extended.status not in (200, 204):
+            log.warning("Kratos did not extend a session (status %s)", extended.status)
+            return session
+        fresh = outcomes.interpret(kratos().whoami())
+    except KratosUnavailable:
+        return session  # still signed in until the session's own expiry
+    return fresh.body if isinstance(fresh, Success) and isinstance(fresh.body, dict) else session
 
 
 class ServiceFailure(Exception):
@@ -46,13 +100,18 @@ class ServiceFailure(Exception):
         self.failure = failure
 
 
+def sign_in_redirect():
+    """To sign-in (or the second factor Kratos asked for), then back to this page."""
+    if g.session_redirect:
+        return redirect(g.session_redirect, code=303)
+    return redirect(url_for("flows.login", return_to=request.url), code=303)
+
+
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.session is None:
-            if g.session_redirect:
-                return redirect(g.session_redirect, code=303)
-            return redirect(url_for("flows.login", return_to=request.url), code=303)
+            return sign_in_redirect()
         return view(*args, **kwargs)
 
     return wrapped

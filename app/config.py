@@ -32,6 +32,30 @@ def _seconds(name: str, default: str) -> float:
     return seconds
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(name: str, value: str) -> float | None:
+    """'90s', '10m', '1h' (or a plain number of seconds); empty means unset."""
+    value = value.strip()
+    if not value:
+        return None
+    number, unit = (value[:-1], value[-1]) if value[-1] in _UNITS else (value, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a duration such as 90s, 10m or 1h") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name}={value!r} must be greater than 0")
+    return seconds
+
+
+def _count(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name}={value!r} is not a whole number")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     kratos_public_url: str
@@ -41,6 +65,10 @@ class Settings:
     allowed_return_urls: tuple[str, ...]
     kratos_timeout: float
     session_cookie_name: str
+    # Extend sessions that expire within this many seconds (None: never).
+    extend_session_within: float | None = None
+    # Reverse proxies in front of the UI whose X-Forwarded-For is trusted.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -63,4 +91,7 @@ class Settings:
             allowed_return_urls=tuple(allowed),
             kratos_timeout=_seconds("KRATOS_TIMEOUT", "5"),
             session_cookie_name=cookie,
+            extend_session_within=parse_duration("EXTEND_SESSION_WITHIN",
+                                                 os.environ.get("EXTEND_SESSION_WITHIN", "")),
+            trusted_proxies=_count("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")),
         )

@@ -3,20 +3,23 @@
 GET  /<flow>            -> start a browser flow at Kratos (it redirects back here)
 GET  /<flow>?flow=ID    -> fetch and render the flow
 POST /<flow>?flow=ID    -> submit the form to Kratos and act on its answer
+
+Login, registration, settings, recovery and verification differ only in the
+`FlowKind` data below.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from . import outcomes
-from .auth import kratos
+from .auth import kratos, sign_in_redirect
 from .outcomes import (AlreadySignedIn, Failure, NewFlow, Redirect, ShowFlow, SignInRequired,
                        Success)
 from .pages import render_failure
@@ -29,6 +32,24 @@ FLOW_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 # Inputs never copied back into a restarted form.
 _NOT_PREFILLED = {"password", "hidden", "submit", "button"}
 
+# Kratos message: "Account not active yet. Did you forget to verify your email address?"
+ADDRESS_NOT_VERIFIED = 4000010
+
+# Settings sections, in page order; groups not listed follow, titled by name.
+GROUP_TITLES = {
+    "profile": "Profile",
+    "password": "Password",
+    "totp": "Authenticator app",
+    "lookup_secret": "Backup codes",
+    "webauthn": "Security keys",
+    "passkey": "Passkeys",
+    "oidc": "Linked accounts",
+    "code": "Email code",
+}
+
+# Where Kratos's continue_with sends the user next, most specific first.
+CONTINUE_ORDER = ("show_verification_ui", "show_settings_ui", "show_recovery_ui", "redirect_browser_to")
+
 
 @dataclass(frozen=True)
 class FlowKind:
@@ -36,16 +57,40 @@ class FlowKind:
     title: str
     # Query parameters passed on to Kratos's /self-service/<name>/browser.
     init_params: tuple[str, ...]
-    # Other flows linked from this page: (endpoint, label).
+    # Other flows linked from this page: (endpoint, label); return_to is passed on.
     links: tuple[tuple[str, str], ...] = ()
+    requires_session: bool = False
+    # One form per node group (settings), instead of one form for the flow.
+    form_per_group: bool = False
+    # A signed-in user asking to start this flow is sent here instead:
+    # "return_to" (their return_to, else home) or an endpoint.
+    when_signed_in: str | None = None
 
 
 FLOWS = {
     "login": FlowKind("login", "Sign in", ("return_to", "refresh", "aal", "login_challenge"),
-                      links=(("flows.registration", "Create an account"),)),
+                      links=(("flows.registration", "Create an account"),
+                             ("flows.recovery", "Forgot your password?")),
+                      when_signed_in="return_to"),
     "registration": FlowKind("registration", "Create an account", ("return_to", "login_challenge"),
-                             links=(("flows.login", "Already have an account? Sign in"),)),
+                             links=(("flows.login", "Already have an account? Sign in"),),
+                             when_signed_in="return_to"),
+    "settings": FlowKind("settings", "Account settings", ("return_to",), requires_session=True,
+                         form_per_group=True),
+    "recovery": FlowKind("recovery", "Recover your account", ("return_to",),
+                         links=(("flows.login", "Back to sign in"),),
+                         # Signed in already: the password can be changed in settings.
+                         when_signed_in="flows.settings"),
+    "verification": FlowKind("verification", "Verify your email address", ("return_to",)),
 }
+
+
+@dataclass
+class Section:
+    group: str | None
+    title: str | None
+    nodes: list
+    messages: list = field(default_factory=list)
 
 
 def init_params(kind: FlowKind, args) -> dict:
@@ -75,33 +120,76 @@ def prefill(flow: dict, form: MultiDict) -> dict:
     return flow
 
 
-def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | None = None):
+def ui_sections(kind: FlowKind, flow: dict, active: str | None = None) -> tuple[list, list[Section]]:
+    """(messages for the top of the page, the forms to render).
+
+    Flow messages go into the `active` group's section (the one just submitted)."""
+    ui = flow.get("ui") or {}
+    nodes, messages = ui.get("nodes") or [], ui.get("messages") or []
+    if not kind.form_per_group:
+        return messages, [Section(None, None, nodes)]
+    shared = [n for n in nodes if n.get("group") == "default"]
+    groups = list(dict.fromkeys(n.get("group") for n in nodes if n.get("group") != "default"))
+    groups.sort(key=lambda grp: list(GROUP_TITLES).index(grp) if grp in GROUP_TITLES else len(GROUP_TITLES))
+    active = active or flow.get("active")
+    sections = [Section(grp, GROUP_TITLES.get(grp) or str(grp).replace("_", " ").capitalize(),
+                        shared + [n for n in nodes if n.get("group") == grp],
+                        messages if grp == active else [])
+                for grp in groups]
+    return ([] if active in groups else messages), sections
+
+
+def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | None = None,
+                active: str | None = None):
     return_to = safe_return_to(flow.get("return_to"))
     action_args = {"flow": flow["id"]}
     if return_to:
         action_args["return_to"] = return_to
-    links = [(url_for(endpoint, **({"return_to": return_to} if return_to else {})), label)
-             for endpoint, label in kind.links]
+    refresh = kind.name == "login" and bool(flow.get("refresh")) and g.session is not None
+    pass_on = {"return_to": return_to} if return_to else {}
+    links = [] if refresh else [(url_for(endpoint, **pass_on), label) for endpoint, label in kind.links]
+    if kind.name == "verification" and g.session is not None and flow.get("state") != "passed_challenge":
+        links.append((return_to or url_for("pages.home"), "Skip for now"))
+    messages, sections = ui_sections(kind, flow, active)
     return render_template(
-        "flow.html", kind=kind, flow=flow, notice=notice, links=links,
+        "flow.html", kind=kind, flow=flow, notice=notice, links=links, messages=messages,
+        sections=sections, refresh=refresh, title="Confirm it's you" if refresh else kind.title,
         form_action=url_for(f"flows.{kind.name}", **action_args),
+        reauthenticate_url=url_for("flows.login", refresh="true",
+                                   return_to=url_for("flows.settings", _external=True)),
     ), status
 
 
-def next_url_after_success(body: Any) -> str | None:
-    continue_with = body.get("continue_with") if isinstance(body, dict) else None
-    for item in continue_with or []:
-        if item.get("action") == "redirect_browser_to":
-            return item.get("redirect_browser_to")
-    return request.args.get("return_to")
+def continue_with_target(body: Any) -> str | None:
+    """The next page Kratos's continue_with names, if any."""
+    items = body.get("continue_with") if isinstance(body, dict) else None
+    by_action = {item.get("action"): item for item in items or [] if isinstance(item, dict)}
+    for action in CONTINUE_ORDER:
+        item = by_action.get(action)
+        if item:
+            url = item.get("redirect_browser_to") or (item.get("flow") or {}).get("url")
+            if url:
+                return url
+    return None
+
+
+def _is_this_flow_page(url: str, flow: dict) -> bool:
+    return parse_qs(urlsplit(url).query).get("flow") == [flow.get("id")]
 
 
 def respond(kind: FlowKind, outcome: Any, submitted: MultiDict | None = None):
     """Turn an interpreted Kratos answer into the page or redirect the user gets."""
     if isinstance(outcome, ShowFlow):
-        return render_flow(kind, outcome.flow, status=400 if outcome.invalid else 200)
+        flow = outcome.flow
+        if kind.name == "login" and submitted is not None and _has_message(flow, ADDRESS_NOT_VERIFIED):
+            return start_verification(submitted.get("identifier", ""))
+        next_url = continue_with_target(flow)
+        if next_url and not _is_this_flow_page(next_url, flow):
+            return redirect_to(next_url)
+        return render_flow(kind, flow, status=400 if outcome.invalid else 200,
+                           active=submitted.get("method") if submitted is not None else None)
     if isinstance(outcome, Success):
-        return redirect_to(next_url_after_success(outcome.body))
+        return redirect_to(continue_with_target(outcome.body) or request.args.get("return_to"))
     if isinstance(outcome, NewFlow):
         if submitted is None:
             # A stale link: start over at Kratos, keeping where the user was headed.
@@ -110,13 +198,44 @@ def respond(kind: FlowKind, outcome: Any, submitted: MultiDict | None = None):
     if isinstance(outcome, Redirect):
         return redirect_to(outcome.url)
     if isinstance(outcome, SignInRequired):
-        return redirect(url_for("flows.login", return_to=url_for(
-            f"flows.{kind.name}", _external=True)), code=303)
+        return sign_in_redirect()
     if isinstance(outcome, AlreadySignedIn):
-        return redirect_to(request.args.get("return_to"))
+        return signed_in_redirect(kind)
     if isinstance(outcome, Failure):
         return render_failure(outcome)
     raise TypeError(f"unhandled outcome {type(outcome).__name__}")
+
+
+def _has_message(flow: dict, message_id: int) -> bool:
+    return any(m.get("id") == message_id for m in (flow.get("ui") or {}).get("messages") or [])
+
+
+def signed_in_redirect(kind: FlowKind):
+    if kind.when_signed_in in (None, "return_to"):
+        return redirect_to(request.args.get("return_to"))
+    return_to = safe_return_to(request.args.get("return_to"))
+    return redirect(url_for(kind.when_signed_in, **({"return_to": return_to} if return_to else {})), code=303)
+
+
+def start_verification(address: str):
+    """Sign-in refused an unverified address: send it a code and show the verification form.
+
+    Everything the user then reads comes from Kratos's verification flow, not from
+    a message this UI could be tricked into showing.
+    """
+    return_to = url_for("flows.login", _external=True, **init_params(FLOWS["login"], request.args))
+    outcome = outcomes.interpret(kratos().create_browser_flow("verification", {"return_to": return_to}))
+    if not isinstance(outcome, ShowFlow):
+        return respond(FLOWS["verification"], outcome)
+    flow = outcome.flow
+    csrf = next((n["attributes"].get("value") for n in flow["ui"]["nodes"]
+                 if n.get("attributes", {}).get("name") == "csrf_token"), "")
+    if address:
+        sent = outcomes.interpret(kratos().submit_flow("verification", flow["id"], [
+            ("csrf_token", csrf), ("email", address), ("method", "code")]))
+        if isinstance(sent, Failure):
+            return render_failure(sent)
+    return redirect(url_for("flows.verification", flow=flow["id"]), code=303)
 
 
 def restart_with_notice(kind: FlowKind, outcome: NewFlow, submitted: MultiDict):
@@ -133,6 +252,8 @@ def restart_with_notice(kind: FlowKind, outcome: NewFlow, submitted: MultiDict):
 
 def flow_view(kind: FlowKind):
     def view():
+        if kind.requires_session and g.session is None:
+            return sign_in_redirect()
         flow_id = request.args.get("flow")
         if request.method == "POST":
             if not flow_id or not FLOW_ID.fullmatch(flow_id):
@@ -140,10 +261,10 @@ def flow_view(kind: FlowKind):
             answer = kratos().submit_flow(kind.name, flow_id, list(request.form.items(multi=True)))
             return respond(kind, outcomes.interpret(answer), submitted=request.form)
         if not flow_id:
-            if g.session is not None and kind.name in ("login", "registration") \
+            if g.session is not None and kind.when_signed_in \
                     and set(init_params(kind, request.args)) <= {"return_to"}:
-                # Nothing to do at Kratos (no refresh, aal or login_challenge): go on.
-                return redirect_to(request.args.get("return_to"))
+                # Nothing to do at Kratos (no refresh, aal or login_challenge).
+                return signed_in_redirect(kind)
             return redirect(init_url(kind, request.args), code=303)
         if not FLOW_ID.fullmatch(flow_id):
             return redirect(init_url(kind, request.args), code=303)

@@ -13,6 +13,7 @@ import http.cookiejar
 import json
 import logging
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any, Iterable
 
 import requests
@@ -56,21 +57,38 @@ class Answer:
         return self.error.get("id")
 
 
+def _browser_cookie_header() -> str:
+    """The browser's Cookie header as it will be once this response's Set-Cookies land,
+    so a second call in the same request (e.g. a flow created, then submitted) matches."""
+    relayed = g.get("kratos_set_cookies") or []
+    if not relayed:
+        return request.headers.get("Cookie", "")
+    jar = dict(request.cookies)
+    for header in relayed:
+        morsel = SimpleCookie()
+        morsel.load(header)
+        for name, cookie in morsel.items():
+            if cookie["max-age"] == "0" or "1970" in cookie["expires"]:
+                jar.pop(name, None)
+            else:
+                jar[name] = cookie.value
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
 def _forwarded_headers() -> dict[str, str]:
     headers = {"Accept": "application/json"}
     if not has_request_context():
         return headers
-    cookie = request.headers.get("Cookie")
+    cookie = _browser_cookie_header()
     if cookie:
         headers["Cookie"] = cookie
     agent = request.headers.get("User-Agent")
     if agent:
         headers["User-Agent"] = agent
-    chain = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+    # remote_addr is the browser's address (after TRUSTED_PROXIES hops); Kratos
+    # records it on the session's device, so the session list shows the user's IP.
     if request.remote_addr:
-        chain.append(request.remote_addr)
-    if chain:
-        headers["X-Forwarded-For"] = ", ".join(chain)
+        headers["X-Forwarded-For"] = request.remote_addr
     return headers
 
 
@@ -139,6 +157,15 @@ class KratosClient:
 
     def perform_logout(self, token: str) -> Answer:
         return self.call("GET", "/self-service/logout", params={"token": token})
+
+    def list_my_sessions(self) -> Answer:
+        return self.call("GET", "/sessions")
+
+    def revoke_my_session(self, session_id: str) -> Answer:
+        return self.call("DELETE", f"/sessions/{session_id}")
+
+    def revoke_my_other_sessions(self) -> Answer:
+        return self.call("DELETE", "/sessions")
 
     def get_flow_error(self, error_id: str) -> Answer:
         return self.call("GET", "/self-service/errors", params={"id": error_id})

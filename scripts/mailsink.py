@@ -27,6 +27,28 @@ def mail_text(message: email.message.EmailMessage) -> str:
     return part.get_content() if part is not None else ""
 
 
+def read_mails(maildir: Path) -> list[email.message.EmailMessage]:
+    """Every mail kept in `maildir`, oldest first."""
+    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(maildir.glob("*.eml"))]
+
+
+def wait_for_code(maildir: Path, recipient: str, seen: int = 0, timeout: float = 20) -> tuple[str, int]:
+    """The one-time code in the newest mail to `recipient` beyond the first `seen` of them.
+
+    Returns (code, number of mails to them so far), so a caller can wait for the next one.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mails = [m for m in read_mails(maildir) if recipient in str(m["to"])]
+        if len(mails) > seen:
+            code = CODE.search(mail_text(mails[-1]))
+            if code:
+                return code.group(1), len(mails)
+        time.sleep(0.1)
+    raise TimeoutError(f"no new mail with a code reached {recipient} within {timeout:.0f}s")
+
+
 class MailDirHandler:
     def __init__(self, maildir: Path):
         self.maildir = maildir

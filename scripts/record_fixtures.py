@@ -20,12 +20,18 @@ from pathlib import Path
 
 import requests
 
+from mailsink import wait_for_code
 from stack import ROOT, Ports, Stack
 
 JSON = {"Accept": "application/json"}
 LOGIN_LIFESPAN = 3  # seconds; short so an expired login flow can be recorded
+PRIVILEGED_MAX_AGE = 3  # seconds; short so a stale settings change can be recorded
 EMAIL = "recorded@example.com"
+UNVERIFIED_EMAIL = "unverified@example.com"
 PASSWORD = "a-Recorded-passw0rd"
+
+
+REQUIRE_VERIFIED = ROOT / "tests" / "kratos" / "require-verified-address.yml"
 
 
 def redact_cookie(header: str) -> str:
@@ -65,17 +71,64 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     ui = stack.ui_url
     r.get("whoami_unauthorized", "/sessions/whoami")
     reg = r.get("registration_flow", "/self-service/registration/browser", return_to=ui + "/")
+    r.post("registration_profile_step", reg["ui"]["action"],
+           {"csrf_token": csrf(reg), "traits.email": EMAIL, "method": "profile"})
     r.post("registration_invalid_password", reg["ui"]["action"],
            {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": "short", "method": "password"})
     r.post("registration_success", reg["ui"]["action"],
            {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": PASSWORD, "method": "password"})
+    signed_up = time.monotonic()
     r.get("whoami", "/sessions/whoami")
     r.get("login_session_already_available", "/self-service/login/browser")
+    r.get("recovery_session_already_available", "/self-service/recovery/browser")
     settings = r.get("settings_flow", "/self-service/settings/browser")
     r.post("settings_lookup_secret_regenerated", settings["ui"]["action"],
            {"csrf_token": csrf(settings), "method": "lookup_secret", "lookup_secret_regenerate": "true"})
+    r.post("settings_success", settings["ui"]["action"],
+           {"csrf_token": csrf(settings), "method": "password", "password": PASSWORD})
+    r.get("login_refresh_flow", "/self-service/login/browser", refresh="true")
+
+    # Verification by code; the sign-up already mailed one code.
+    _, mails = wait_for_code(stack.maildir, EMAIL)
+    verification = r.get("verification_flow", "/self-service/verification/browser", return_to=ui + "/")
+    r.post("verification_code_sent", verification["ui"]["action"],
+           {"csrf_token": csrf(verification), "email": EMAIL, "method": "code"})
+    code, mails = wait_for_code(stack.maildir, EMAIL, seen=mails)
+    r.post("verification_invalid_code", verification["ui"]["action"],
+           {"csrf_token": csrf(verification), "code": "000000", "method": "code"})
+    r.post("verification_passed", verification["ui"]["action"],
+           {"csrf_token": csrf(verification), "code": code, "method": "code"})
+
+    time.sleep(max(0.0, PRIVILEGED_MAX_AGE + 0.5 - (time.monotonic() - signed_up)))
+    stale = r.get("settings_flow_stale", "/self-service/settings/browser")
+    r.post("settings_refresh_required", stale["ui"]["action"],
+           {"csrf_token": csrf(stale), "method": "password", "password": PASSWORD + "2"})
+
+    # A second device, so there is another session to list and revoke.
+    other = requests.Session()
+    login = other.get(stack.public_url + "/self-service/login/browser", headers=JSON).json()
+    other.post(login["ui"]["action"], headers={**JSON, "User-Agent": "Recorded/2.0 (second device)"},
+               data={"csrf_token": csrf(login), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+    sessions = r.get("sessions_list", "/sessions")
+    r.save("session_revoked", r.browser.delete(f"{stack.public_url}/sessions/{sessions[0]['id']}", headers=JSON))
+    r.save("sessions_others_revoked", r.browser.delete(stack.public_url + "/sessions", headers=JSON))
+    session = r.browser.get(stack.public_url + "/sessions/whoami", headers=JSON).json()
+    r.save("session_extended", requests.patch(f"{stack.admin_url}/admin/sessions/{session['id']}/extend"))
+    r.get("whoami_after_extend", "/sessions/whoami")
+
     logout = r.get("logout_flow", "/self-service/logout/browser")
     r.save("logout_success", r.browser.get(logout["logout_url"], headers=JSON, allow_redirects=False))
+
+    # Recovery by code.
+    recovery = r.get("recovery_flow", "/self-service/recovery/browser", return_to=ui + "/")
+    r.post("recovery_code_sent", recovery["ui"]["action"],
+           {"csrf_token": csrf(recovery), "email": EMAIL, "method": "code"})
+    code, mails = wait_for_code(stack.maildir, EMAIL, seen=mails)
+    r.post("recovery_invalid_code", recovery["ui"]["action"],
+           {"csrf_token": csrf(recovery), "code": "000000", "method": "code"})
+    r.post("recovery_success", recovery["ui"]["action"],
+           {"csrf_token": csrf(recovery), "code": code, "method": "code"})
+    r.browser.cookies.clear()
 
     r.get("login_return_to_forbidden", "/self-service/login/browser", return_to="https://evil.example/")
     login = r.get("login_flow", "/self-service/login/browser", return_to=ui + "/")
@@ -86,6 +139,16 @@ def record_all(stack: Stack, out: Path) -> list[str]:
            {"csrf_token": "not-the-token", "identifier": EMAIL, "password": PASSWORD, "method": "password"})
     r.post("login_success", login["ui"]["action"],
            {"csrf_token": csrf(login), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+    r.browser.cookies.clear()
+
+    # An address never verified cannot sign in (the overlay's require_verified_address).
+    unverified = requests.Session()
+    reg = unverified.get(stack.public_url + "/self-service/registration/browser", headers=JSON).json()
+    unverified.post(reg["ui"]["action"], headers=JSON, data={
+        "csrf_token": csrf(reg), "traits.email": UNVERIFIED_EMAIL, "password": PASSWORD, "method": "password"})
+    login = r.get("login_flow_for_unverified", "/self-service/login/browser")
+    r.post("login_address_not_verified", login["ui"]["action"],
+           {"csrf_token": csrf(login), "identifier": UNVERIFIED_EMAIL, "password": PASSWORD, "method": "password"})
     r.browser.cookies.clear()
 
     r.get("flow_not_found", "/self-service/login/flows", id="00000000-0000-0000-0000-000000000000")
@@ -107,9 +170,11 @@ def record(out: Path) -> list[str]:
         # The UI is not started: its URL stays the default one, so recorded return URLs are stable.
         ports = Ports.free()
         ports.ui = Ports.ui
-        stack = Stack(workdir=Path(tmp), ports=ports,
+        stack = Stack(workdir=Path(tmp), ports=ports, kratos_overlays=(REQUIRE_VERIFIED,),
                       kratos_env={"HASHERS_BCRYPT_COST": "4",
-                                  "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LOGIN_LIFESPAN}s"})
+                                  "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LOGIN_LIFESPAN}s",
+                                  "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE":
+                                      f"{PRIVILEGED_MAX_AGE}s"})
         stack.start(with_ui=False)
         try:
             return record_all(stack, out)

@@ -80,6 +80,8 @@ class Stack:
     # Extra Kratos settings (env form), e.g. {"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "3s"}.
     kratos_env: dict = field(default_factory=dict)
     ui_env: dict = field(default_factory=dict)
+    # Config files layered over kratos/kratos.yml (Kratos merges -c files in order).
+    kratos_overlays: tuple = ()
     # None: write each process's output to workdir/<name>.log; else e.g. sys.stdout.
     output: object = None
     procs: dict = field(default_factory=dict)
@@ -156,8 +158,10 @@ class Stack:
             if not self.dsn.startswith("memory"):
                 subprocess.run([str(binary), "migrate", "sql", "-e", "--yes"], env=kratos_env, cwd=KRATOS_DIR,
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            self._spawn("kratos", [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out",
-                                   "-c", str(KRATOS_DIR / "kratos.yml")], kratos_env, cwd=KRATOS_DIR)
+            configs = [arg for path in (KRATOS_DIR / "kratos.yml", *self.kratos_overlays)
+                       for arg in ("-c", str(path))]
+            self._spawn("kratos", [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out", *configs],
+                        kratos_env, cwd=KRATOS_DIR)
             self.wait_http("kratos", self.public_url + "/health/ready", timeout)
             self.wait_port("mailsink", self.ports.smtp, timeout)
             if with_ui:

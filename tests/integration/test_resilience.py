@@ -100,7 +100,9 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_bin):
     def shape(record):
         body = record["body"]
         nodes = body.get("ui", {}).get("nodes", []) if isinstance(body, dict) else []
-        return (record["status"], sorted(body) if isinstance(body, dict) else body,
+        return (record["status"],
+                sorted(body) if isinstance(body, dict) else [sorted(item) for item in body] if isinstance(
+                    body, list) else body,
                 (body.get("error") or {}).get("id") if isinstance(body, dict) else None,
                 [(n["type"], n["group"], n["attributes"].get("name") or n["attributes"].get("id")) for n in nodes],
                 [c.split("=")[0].split("_")[0] for c in record["set_cookie"]])

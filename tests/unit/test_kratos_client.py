@@ -1,5 +1,6 @@
 """The one HTTP client to Kratos: what it forwards, what it keeps, how it fails."""
 
+import dataclasses
 import logging
 import socket
 import time
@@ -14,16 +15,37 @@ from app.kratos import KratosClient, KratosUnavailable
 from unit.conftest import KRATOS
 
 
-def test_forwards_browser_headers_and_appends_the_client_ip(app, kratos):
+def test_forwards_cookie_user_agent_and_the_client_ip(app, kratos):
     kratos.answer("GET", "/sessions/whoami", "whoami")
     with app.test_request_context("/", headers={"Cookie": "ory_kratos_session=abc; other=1",
                                                 "User-Agent": "Firefox/130", "X-Forwarded-For": "203.0.113.9"},
-                                  environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+                                  environ_base={"REMOTE_ADDR": "198.51.100.2"}):
         app.extensions["kratos"].whoami()
     sent = kratos.calls[0].request.headers
     assert sent["Cookie"] == "ory_kratos_session=abc; other=1"
     assert sent["User-Agent"] == "Firefox/130"
-    assert sent["X-Forwarded-For"] == "203.0.113.9, 10.0.0.2"
+    # With no trusted proxy, a client's own X-Forwarded-For is not believed.
+    assert sent["X-Forwarded-For"] == "198.51.100.2"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_ip_reaches_kratos(settings, kratos):
+    app = create_app(dataclasses.replace(settings, trusted_proxies=1))
+    kratos.answer("GET", "/sessions/whoami", "whoami")
+    client = app.test_client()
+    client.set_cookie("ory_kratos_session", "abc")
+    client.get("/", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert kratos.calls[0].request.headers["X-Forwarded-For"] == "203.0.113.9"
+
+
+def test_a_cookie_kratos_just_set_is_sent_on_the_next_call_of_the_same_request(app, kratos):
+    kratos.answer("GET", "/self-service/verification/browser", "registration_flow")  # sets a CSRF cookie
+    kratos.answer("GET", "/sessions/whoami", "whoami")
+    with app.test_request_context("/", headers={"Cookie": "ory_kratos_session=abc"}):
+        app.extensions["kratos"].create_browser_flow("verification")
+        app.extensions["kratos"].whoami()
+    cookies = dict(c.split("=", 1) for c in kratos.calls[1].request.headers["Cookie"].split("; "))
+    assert cookies["ory_kratos_session"] == "abc"
+    assert any(name.startswith("csrf_token_") for name in cookies)
 
 
 def test_shared_session_never_stores_one_users_cookies_for_the_next(app, kratos):

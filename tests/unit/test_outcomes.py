@@ -26,6 +26,11 @@ def outcome_of(name, status=None):
     ("flow_not_found", NewFlow),
     ("submit_unknown_flow", NewFlow),
     ("login_return_to_forbidden", Failure),
+    ("recovery_session_already_available", AlreadySignedIn),
+    ("recovery_success", ShowFlow),
+    ("settings_success", ShowFlow),
+    ("session_revoked", Success),
+    ("sessions_others_revoked", Success),
 ])
 def test_recorded_answers_map_to_outcomes(name, kind):
     assert isinstance(outcome_of(name), kind)
@@ -61,3 +66,16 @@ def test_kratos_server_error_is_a_bad_gateway_without_kratos_text():
 def test_forbidden_return_to_is_explained():
     outcome = outcome_of("login_return_to_forbidden")
     assert outcome.status == 400 and "return" in outcome.title.lower()
+
+
+def test_stale_privileged_session_redirects_to_kratos_refresh_login():
+    outcome = outcome_of("settings_refresh_required")
+    assert isinstance(outcome, Redirect) and outcome.reason == "session_refresh_required"
+    assert "/self-service/login/browser?refresh=true" in outcome.url
+
+
+def test_next_step_of_two_step_registration_is_not_an_error():
+    step = outcome_of("registration_profile_step")
+    assert isinstance(step, ShowFlow) and not step.invalid
+    assert any(n["attributes"].get("name") == "password" for n in step.flow["ui"]["nodes"])
+    assert outcome_of("registration_invalid_password").invalid

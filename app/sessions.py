@@ -1,0 +1,76 @@
+"""The signed-in user's sessions: list them, revoke one, revoke all others."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from . import outcomes
+from .auth import kratos, login_required, sign_in_redirect
+from .outcomes import Failure, SignInRequired, Success
+from .pages import render_failure
+
+bp = Blueprint("sessions", __name__)
+
+
+def _latest_device(session: dict) -> dict:
+    devices = session.get("devices") or []
+    return devices[-1] if devices else {}
+
+
+def _rows(current: dict, others: list) -> list[dict]:
+    rows = []
+    for session in [current, *others]:
+        device = _latest_device(session)
+        rows.append({
+            "id": session.get("id"),
+            "current": session is current,
+            "user_agent": device.get("user_agent") or "Unknown device",
+            "ip": device.get("ip_address") or "unknown",
+            "location": device.get("location") or "",
+            "created": session.get("issued_at"),
+            "authenticated": session.get("authenticated_at"),
+            "aal": session.get("authenticator_assurance_level"),
+            "expires": session.get("expires_at"),
+        })
+    return rows
+
+
+def render_sessions(message: tuple[str, str] | None = None):
+    outcome = outcomes.interpret(kratos().list_my_sessions())
+    if isinstance(outcome, SignInRequired):
+        return sign_in_redirect()
+    if not isinstance(outcome, Success):
+        return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
+    others = [s for s in outcome.body or [] if s.get("id") != g.session.get("id")]
+    return render_template("sessions.html", rows=_rows(g.session, others), message=message)
+
+
+@bp.route("/sessions")
+@login_required
+def list_sessions():
+    return render_sessions()
+
+
+@bp.route("/sessions/revoke", methods=["POST"])
+@login_required
+def revoke():
+    session_id = request.form.get("session_id", "")
+    if not session_id or session_id == g.session.get("id"):
+        return render_sessions(("error", "To end this session, sign out."))
+    outcome = outcomes.interpret(kratos().revoke_my_session(session_id))
+    if isinstance(outcome, Success):
+        return render_sessions(("success", "That session was signed out."))
+    if isinstance(outcome, Failure) and outcome.status >= 500:
+        return render_failure(outcome)
+    return render_sessions(("error", "That session could not be signed out; it may have ended already."))
+
+
+@bp.route("/sessions/revoke-others", methods=["POST"])
+@login_required
+def revoke_others():
+    outcome = outcomes.interpret(kratos().revoke_my_other_sessions())
+    if isinstance(outcome, Failure):
+        return render_failure(outcome)
+    count = (outcome.body or {}).get("count", 0) if isinstance(outcome, Success) else 0
+    noun = "session" if count == 1 else "sessions"
+    return render_sessions(("success", f"Signed out {count} other {noun}."))
