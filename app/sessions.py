@@ -71,6 +71,5 @@ def revoke_others():
     outcome = outcomes.interpret(kratos().revoke_my_other_sessions())
     if isinstance(outcome, Failure):
         return render_failure(outcome)
-    count = (outcome.body or {}).get("count", 0) if isinstance(outcome, Success) else 0
-    noun = "session" if count == 1 else "sessions"
-    return render_sessions(("success", f"Signed out {count} other {noun}."))
+    # Kratos's "count" includes sessions that had already ended, so it is not shown.
+    return render_sessions(("success", "All your other sessions were signed out."))

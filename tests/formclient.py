@@ -14,6 +14,7 @@ import requests
 class Form:
     action: str
     method: str
+    id: str = ""
     fields: list = field(default_factory=list)   # (name, value) of inputs a browser would send
     buttons: list = field(default_factory=list)  # (name, value, text)
     inputs: dict = field(default_factory=dict)   # name -> attributes, for assertions
@@ -34,7 +35,7 @@ class _PageParser(HTMLParser):
         if tag in ("script", "style", "title"):
             self._skip += 1
         if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
+            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower(), a.get("id", "")))
         elif tag == "input" and self.forms:
             form = self.forms[-1]
             form.inputs[a.get("name", "")] = a
@@ -86,17 +87,20 @@ class Page:
     def status(self) -> int:
         return self.resp.status_code
 
-    def form(self, button_text: str | None = None) -> Form:
+    def form(self, button_text: str | None = None, form_id: str | None = None) -> Form:
         for form in self.forms:
+            if form_id is not None and form.id != form_id:
+                continue
             if button_text is None or any(button_text in b[2] for b in form.buttons):
                 return form
         raise AssertionError(f"no form with a {button_text!r} button on {self.url}: {self.text[:300]}")
 
-    def submit(self, values: dict | None = None, button: str | None = None, drop: tuple = ()) -> "Page":
-        """Fill in `values` (by input name), press the button whose text contains `button`."""
-        form = self.form(button)
+    def submit(self, values: dict | None = None, button: str | None = None, form_id: str | None = None) -> "Page":
+        """Fill in `values` (by input name), press the button whose text contains `button`
+        (in the form with id `form_id`, if given)."""
+        form = self.form(button, form_id)
         values = dict(values or {})
-        data = [(n, values.pop(n) if n in values else v) for n, v in form.fields if n not in drop]
+        data = [(n, values.pop(n) if n in values else v) for n, v in form.fields]
         data += list(values.items())
         pressed = next((b for b in form.buttons if button is None or button in b[2]), None)
         if pressed and pressed[0]:

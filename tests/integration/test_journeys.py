@@ -34,10 +34,12 @@ def sign_out(client: FormClient, stack):
     return client.get(stack.ui_url + "/logout").submit(button="Sign out")
 
 
-def test_sign_up_lands_on_home_showing_the_user(stack):
+def test_sign_up_offers_verification_then_home_shows_the_user(stack):
     email = new_email()
-    _, home = sign_up(stack, email)
-    assert home.url == stack.ui_url + "/"
+    client, page = sign_up(stack, email)
+    assert urlsplit(page.url).path == "/verification"
+    assert "verification code has been sent" in page.text
+    home = client.get(stack.ui_url + "/")
     assert f"Signed in as {email}" in home.text
     assert "Assurance level aal1" in home.text
 

@@ -83,8 +83,8 @@ def test_kratos_down_gives_a_503_page_with_a_retry_link(doomed_stack):
 
 
 def test_signed_in_user_sees_503_when_kratos_is_down(doomed_stack):
-    client, home = sign_up(doomed_stack, new_email())
-    assert "Signed in as" in home.text
+    client, _ = sign_up(doomed_stack, new_email())
+    assert "Signed in as" in client.get(doomed_stack.ui_url + "/").text
     doomed_stack.stop_process("kratos")
     page = client.get(doomed_stack.ui_url + "/")
     assert page.status == 503 and "Try again" in page.text
@@ -135,14 +135,33 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin):
     ports = Ports.free()
+    overrides = {"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
+                 "SESSION_EARLIEST_POSSIBLE_EXTEND": "1m",
+                 "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "2s"}
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
-                            env=dev_env(tmp_path, ports, SELFSERVICE_FLOWS_LOGIN_LIFESPAN="7m"),
+                            env=dev_env(tmp_path, ports, **overrides),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{ports.ui}/", proc)
-        flow = requests.get(f"http://127.0.0.1:{ports.public}/self-service/login/api").json()
-        lifespan = (_time(flow["expires_at"]) - _time(flow["issued_at"]))
-        assert 419 <= lifespan <= 421  # the 7m from our environment reached Kratos
+        public, admin = f"http://127.0.0.1:{ports.public}", f"http://127.0.0.1:{ports.admin}"
+        flow = requests.get(public + "/self-service/login/api").json()
+        assert 419 <= _time(flow["expires_at"]) - _time(flow["issued_at"]) <= 421  # login lifespan 7m
+
+        flow = requests.get(public + "/self-service/registration/api").json()
+        signed_up = requests.post(flow["ui"]["action"], json={
+            "method": "password", "traits": {"email": new_email()}, "password": PASSWORD}).json()
+        session, token = signed_up["session"], signed_up["session_token"]
+        assert 299 <= _time(session["expires_at"]) - _time(session["issued_at"]) <= 301  # lifespan 5m
+        extended = requests.patch(f"{admin}/admin/sessions/{session['id']}/extend").json()
+        assert extended["expires_at"] == session["expires_at"]  # 5m left > earliest extend 1m: no-op
+
+        time.sleep(2.5)
+        settings = requests.get(public + "/self-service/settings/api", headers={"X-Session-Token": token}).json()
+        stale = requests.post(settings["ui"]["action"], headers={"X-Session-Token": token},
+                              json={"method": "password", "password": PASSWORD + "x"})
+        assert stale.status_code == 403  # privileged session max age 2s
+        assert stale.json()["error"]["id"] == "session_refresh_required"
+
         page = FormClient().get(f"http://127.0.0.1:{ports.ui}/login")
         assert page.status == 200 and page.form("Sign in")
         assert (tmp_path / "kratos.sqlite").exists()

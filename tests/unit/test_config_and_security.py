@@ -15,12 +15,21 @@ from unit.conftest import UI
     ({"KRATOS_TIMEOUT": "soon"}, "KRATOS_TIMEOUT='soon' is not a number of seconds"),
     ({"KRATOS_TIMEOUT": "0"}, "KRATOS_TIMEOUT='0' must be greater than 0"),
     ({"ALLOWED_RETURN_URLS": "http://ok.example, ftp://x"}, "ALLOWED_RETURN_URLS entry 'ftp://x'"),
+    ({"EXTEND_SESSION_WITHIN": "ten minutes"}, "EXTEND_SESSION_WITHIN='ten minutes' is not a duration"),
+    ({"EXTEND_SESSION_WITHIN": "0m"}, "EXTEND_SESSION_WITHIN='0m' must be greater than 0"),
+    ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES='-1' is not a whole number"),
 ])
 def test_malformed_settings_are_named(monkeypatch, env, message):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env()
+
+
+@pytest.mark.parametrize("value, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("45", 45), ("", None)])
+def test_extend_session_within_reads_durations(monkeypatch, value, seconds):
+    monkeypatch.setenv("EXTEND_SESSION_WITHIN", value)
+    assert Settings.from_env().extend_session_within == seconds
 
 
 def test_bad_setting_stops_startup_with_one_line(tmp_path):

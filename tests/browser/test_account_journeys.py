@@ -1,0 +1,94 @@
+"""In Chromium: a password change after the privileged window, and recovery by code."""
+
+import re
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import running_stack
+from mailsink import wait_for_code
+
+PASSWORD = "a-Good-passw0rd"
+PRIVILEGED = 3
+
+
+@pytest.fixture(scope="module")
+def short_privilege(tmp_path_factory, kratos_bin):
+    with running_stack(tmp_path_factory, "browser-privilege", kratos_env={
+            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
+        yield stack
+
+
+def sign_up(page, stack, email):
+    page.goto(stack.ui_url + "/registration")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/verification\?flow="))
+
+
+def sign_in(page, stack, email, password):
+    page.goto(stack.ui_url + "/login")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_password_change_after_the_privileged_window_completes_after_reauthenticating(short_privilege, page):
+    stack = short_privilege
+    email = f"priv-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up(page, stack, email)
+    page.goto(stack.ui_url + "/settings")
+    time.sleep(PRIVILEGED + 1)
+    password_form = page.locator("#group-password")
+    password_form.get_by_label("Password").fill("Changed-after-1")
+    password_form.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    expect(page.locator("#refresh-account")).to_have_text(email)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(re.compile(r"/settings\?flow="))
+    expect(page.get_by_text("Your changes have been saved!")).to_be_visible()
+
+    page.goto(stack.ui_url + "/logout")
+    page.locator("main").get_by_role("button", name="Sign out").click()
+    sign_in(page, stack, email, "Changed-after-1")
+    expect(page.locator("#who")).to_have_text(email)
+
+
+def test_recovery_by_code_then_a_new_password(stack, page):
+    email = f"recover-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up(page, stack, email)
+    _, mails = wait_for_code(stack.maildir, email)
+    page.context.clear_cookies()
+
+    page.goto(stack.ui_url + "/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("recovery code has been sent")).to_be_visible()
+
+    page.get_by_label("Recovery code").fill("000000")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".msg-error")).to_contain_text("invalid or has already been used")
+
+    code, _ = wait_for_code(stack.maildir, email, seen=mails)
+    page.get_by_label("Recovery code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/settings\?flow="))
+    expect(page.get_by_text("You successfully recovered your account")).to_be_visible()
+
+    password_form = page.locator("#group-password")
+    password_form.get_by_label("Password").fill("Recovered-passw0rd")
+    password_form.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your changes have been saved!")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, stack, email, "Recovered-passw0rd")
+    expect(page.locator("#who")).to_have_text(email)
