@@ -66,6 +66,16 @@ def csrf(flow: dict) -> str:
     return next(n["attributes"]["value"] for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "csrf_token")
 
 
+def record_code_flow(r: Recorder, kind: str, success_name: str, mails: int) -> int:
+    """A flow that mails EMAIL a code: start it, send the code, a wrong code, the right one."""
+    flow = r.get(f"{kind}_flow", f"/self-service/{kind}/browser", return_to=r.stack.ui_url + "/")
+    r.post(f"{kind}_code_sent", flow["ui"]["action"], {"csrf_token": csrf(flow), "email": EMAIL, "method": "code"})
+    code, mails = wait_for_code(r.stack.maildir, EMAIL, seen=mails)
+    r.post(f"{kind}_invalid_code", flow["ui"]["action"], {"csrf_token": csrf(flow), "code": "000000", "method": "code"})
+    r.post(success_name, flow["ui"]["action"], {"csrf_token": csrf(flow), "code": code, "method": "code"})
+    return mails
+
+
 def record_all(stack: Stack, out: Path) -> list[str]:
     r = Recorder(stack, out)
     ui = stack.ui_url
@@ -90,14 +100,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
 
     # Verification by code; the sign-up already mailed one code.
     _, mails = wait_for_code(stack.maildir, EMAIL)
-    verification = r.get("verification_flow", "/self-service/verification/browser", return_to=ui + "/")
-    r.post("verification_code_sent", verification["ui"]["action"],
-           {"csrf_token": csrf(verification), "email": EMAIL, "method": "code"})
-    code, mails = wait_for_code(stack.maildir, EMAIL, seen=mails)
-    r.post("verification_invalid_code", verification["ui"]["action"],
-           {"csrf_token": csrf(verification), "code": "000000", "method": "code"})
-    r.post("verification_passed", verification["ui"]["action"],
-           {"csrf_token": csrf(verification), "code": code, "method": "code"})
+    mails = record_code_flow(r, "verification", "verification_passed", mails)
 
     time.sleep(max(0.0, PRIVILEGED_MAX_AGE + 0.5 - (time.monotonic() - signed_up)))
     stale = r.get("settings_flow_stale", "/self-service/settings/browser")
@@ -119,15 +122,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     logout = r.get("logout_flow", "/self-service/logout/browser")
     r.save("logout_success", r.browser.get(logout["logout_url"], headers=JSON, allow_redirects=False))
 
-    # Recovery by code.
-    recovery = r.get("recovery_flow", "/self-service/recovery/browser", return_to=ui + "/")
-    r.post("recovery_code_sent", recovery["ui"]["action"],
-           {"csrf_token": csrf(recovery), "email": EMAIL, "method": "code"})
-    code, mails = wait_for_code(stack.maildir, EMAIL, seen=mails)
-    r.post("recovery_invalid_code", recovery["ui"]["action"],
-           {"csrf_token": csrf(recovery), "code": "000000", "method": "code"})
-    r.post("recovery_success", recovery["ui"]["action"],
-           {"csrf_token": csrf(recovery), "code": code, "method": "code"})
+    record_code_flow(r, "recovery", "recovery_success", mails)
     r.browser.cookies.clear()
 
     r.get("login_return_to_forbidden", "/self-service/login/browser", return_to="https://evil.example/")

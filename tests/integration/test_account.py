@@ -11,7 +11,7 @@ import pytest
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, sign_in, sign_out, sign_up
+from integration.test_journeys import PASSWORD, new_email, returning_user, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
 from support import FIXTURES
 
@@ -104,9 +104,7 @@ def test_reauthenticate_link_comes_back_to_settings(stack):
 
 
 def test_settings_without_a_session_signs_in_and_comes_back(stack):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     page = client.get(stack.ui_url + "/settings")
     back = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
     assert urlsplit(back.url).path == "/settings" and "Password" in back.text

@@ -25,6 +25,14 @@ def sign_up(stack, email: str, password: str = PASSWORD, client: FormClient | No
     return client, page
 
 
+def returning_user(stack) -> tuple[FormClient, str]:
+    """A browser whose user has an account and has signed out: (client, email)."""
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    return client, email
+
+
 def sign_in(client: FormClient, stack, email: str, password: str = PASSWORD, path: str = "/login"):
     page = client.get(stack.ui_url + path)
     return page.submit({"identifier": email, "password": password}, button="Sign in")
@@ -55,9 +63,7 @@ def test_sign_out_then_sign_back_in(stack):
 
 
 def test_wrong_password_gets_a_clear_message_and_keeps_the_email(stack):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     page = sign_in(client, stack, email, "not-my-password")
     assert page.status == 400
     assert any(kind == "error" and INVALID_CREDENTIALS in text for kind, text in page.messages)
@@ -96,9 +102,7 @@ def test_submitting_to_an_unknown_flow_shows_a_fresh_form_with_the_email_kept(st
 
 
 def test_lost_csrf_cookie_gets_an_explanation_and_a_working_form(stack):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     page = client.get(stack.ui_url + "/login")
     for cookie in list(client.http.cookies):
         if cookie.name.startswith("csrf_token"):
@@ -112,9 +116,7 @@ def test_lost_csrf_cookie_gets_an_explanation_and_a_working_form(stack):
 
 @pytest.mark.parametrize("evil", ["https://evil.example/", "//evil.example/", "http://127.0.0.1.evil.example/"])
 def test_open_redirect_attempt_ends_on_this_site(stack, evil):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     start = client.http.get(f"{stack.ui_url}/login", params={"return_to": evil}, allow_redirects=False)
     assert "evil" not in start.headers["Location"]
     # Even a return_to smuggled into the form's own URL is not followed.
@@ -126,18 +128,14 @@ def test_open_redirect_attempt_ends_on_this_site(stack, evil):
 
 
 def test_allowed_return_to_survives_sign_in(stack):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     target = stack.ui_url + "/?came=back"
     home = sign_in(client, stack, email, path=f"/login?return_to={target.replace('?', '%3F').replace('=', '%3D')}")
     assert home.url == target and f"Signed in as {email}" in home.text
 
 
 def test_login_required_pages_send_anonymous_users_to_login_and_back(stack):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     page = client.get(stack.ui_url + "/logout")
     assert urlsplit(page.url).path == "/login"
     after = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
@@ -145,9 +143,7 @@ def test_login_required_pages_send_anonymous_users_to_login_and_back(stack):
 
 
 def test_secrets_never_reach_the_ui_log(stack):
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
+    client, email = returning_user(stack)
     failed = sign_in(client, stack, email, "wrong-Password-9")
     csrf_token = failed.form("Sign in").inputs["csrf_token"]["value"]
     failed.submit({"password": PASSWORD}, button="Sign in")

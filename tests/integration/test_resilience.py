@@ -16,7 +16,7 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, sign_out, sign_up
+from integration.test_journeys import PASSWORD, new_email, returning_user, sign_up
 from stack import ROOT, Ports, port_in_use
 from support import FIXTURES
 
@@ -32,9 +32,7 @@ def short_flows(tmp_path_factory, kratos_bin):
 
 
 def test_expired_login_form_is_replaced_keeping_the_email(short_flows):
-    email = new_email()
-    client, _ = sign_up(short_flows, email)
-    sign_out(client, short_flows)
+    client, email = returning_user(short_flows)
     page = client.get(short_flows.ui_url + "/login")
     old_flow = parse_qs(urlsplit(page.url).query)["flow"][0]
     time.sleep(LIFESPAN + 1)
@@ -64,9 +62,7 @@ def doomed_stack(tmp_path_factory, kratos_bin):
 
 
 def test_kratos_down_gives_a_503_page_with_a_retry_link(doomed_stack):
-    email = new_email()
-    client, _ = sign_up(doomed_stack, email)
-    sign_out(client, doomed_stack)
+    client, email = returning_user(doomed_stack)
     page = client.get(doomed_stack.ui_url + "/login")
     doomed_stack.stop_process("kratos")
 

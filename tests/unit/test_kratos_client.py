@@ -7,7 +7,6 @@ import time
 
 import ory_client  # noqa: F401 - imported up front so its slow import is not timed below
 import pytest
-import responses
 
 from app import create_app
 from app.config import Settings
