@@ -47,6 +47,16 @@ GROUP_TITLES = {
     "code": "Email code",
 }
 
+# What the user reads above a form that replaced a dead one, by outcomes.NewFlow reason.
+NOTICES = {
+    outcomes.EXPIRED: "That form had expired, so we started a new one. Please check your details and try again.",
+    outcomes.CSRF: ("For your security we could not accept that form (it may have been open in another tab). "
+                    "Please try again."),
+    outcomes.RESTART: "That form is no longer valid, so we started a new one.",
+}
+# Kratos expires a code-by-email flow with its code.
+CODE_EXPIRED = "That code has expired. Enter your email address to get a new one."
+
 # Where Kratos's continue_with sends the user next, most specific first.
 CONTINUE_ORDER = ("show_verification_ui", "show_settings_ui", "show_recovery_ui", "redirect_browser_to")
 
@@ -65,6 +75,8 @@ class FlowKind:
     # A signed-in user asking to start this flow is sent here instead:
     # "return_to" (their return_to, else home) or an endpoint.
     when_signed_in: str | None = None
+    # Notices that differ from NOTICES for this flow.
+    notices: tuple[tuple[str, str], ...] = ()
 
 
 FLOWS = {
@@ -80,8 +92,9 @@ FLOWS = {
     "recovery": FlowKind("recovery", "Recover your account", ("return_to",),
                          links=(("flows.login", "Back to sign in"),),
                          # Signed in already: the password can be changed in settings.
-                         when_signed_in="flows.settings"),
-    "verification": FlowKind("verification", "Verify your email address", ("return_to",)),
+                         when_signed_in="flows.settings", notices=((outcomes.EXPIRED, CODE_EXPIRED),)),
+    "verification": FlowKind("verification", "Verify your email address", ("return_to",),
+                             notices=((outcomes.EXPIRED, CODE_EXPIRED),)),
 }
 
 
@@ -246,7 +259,8 @@ def restart_with_notice(kind: FlowKind, outcome: NewFlow, submitted: MultiDict):
         answer = kratos().create_browser_flow(kind.name, init_params(kind, request.args))
     fresh = outcomes.interpret(answer)
     if isinstance(fresh, ShowFlow):
-        return render_flow(kind, prefill(fresh.flow, submitted), notice=outcome.notice)
+        notice = dict(kind.notices).get(outcome.reason) or NOTICES[outcome.reason]
+        return render_flow(kind, prefill(fresh.flow, submitted), notice=notice)
     return respond(kind, fresh)  # no `submitted`: cannot loop
 
 
@@ -257,7 +271,7 @@ def flow_view(kind: FlowKind):
         flow_id = request.args.get("flow")
         if request.method == "POST":
             if not flow_id or not FLOW_ID.fullmatch(flow_id):
-                return restart_with_notice(kind, NewFlow(outcomes.NOTICE_RESTART), request.form)
+                return restart_with_notice(kind, NewFlow(outcomes.RESTART), request.form)
             answer = kratos().submit_flow(kind.name, flow_id, list(request.form.items(multi=True)))
             return respond(kind, outcomes.interpret(answer), submitted=request.form)
         if not flow_id:

@@ -11,11 +11,8 @@ from typing import Any
 
 from .kratos import Answer
 
-# Why a fresh flow was started, shown to the user above the new form.
-NOTICE_EXPIRED = "That form had expired, so we started a new one. Please check your details and try again."
-NOTICE_CSRF = ("For your security we could not accept that form (it may have been open in another tab). "
-               "Please try again.")
-NOTICE_RESTART = "That form is no longer valid, so we started a new one."
+# Why a flow had to be replaced (app/flows.py words it for the user).
+EXPIRED, CSRF, RESTART = "expired", "csrf", "restart"
 
 
 @dataclass
@@ -33,8 +30,8 @@ class ShowFlow:
 
 @dataclass
 class NewFlow:
-    """The flow is gone; continue with `flow_id` if Kratos named one, else start over."""
-    notice: str
+    """The flow is gone (`reason`); continue with `flow_id` if Kratos named one, else start over."""
+    reason: str
     flow_id: str | None = None
 
 
@@ -98,7 +95,7 @@ def interpret(answer: Answer) -> Any:
         if error_id == "self_service_flow_return_to_forbidden":
             return RETURN_TO_FORBIDDEN
         # A submit to an unknown or malformed flow id answers 400 with no id.
-        return NewFlow(NOTICE_RESTART)
+        return NewFlow(RESTART)
     if status == 401:
         return SignInRequired()
     if status == 403:
@@ -106,17 +103,17 @@ def interpret(answer: Answer) -> Any:
         if error_id in ("session_refresh_required", "session_aal2_required") and redirect:
             return Redirect(redirect, reason=error_id)
         if error_id == "security_csrf_violation":
-            return NewFlow(NOTICE_CSRF)
-        return NewFlow(NOTICE_RESTART)
+            return NewFlow(CSRF)
+        return NewFlow(RESTART)
     if status == 404:
-        return NewFlow(NOTICE_RESTART)
+        return NewFlow(RESTART)
     if status == 410:
         if isinstance(body, dict) and body.get("use_flow_id"):
-            return NewFlow(NOTICE_EXPIRED, flow_id=body["use_flow_id"])
+            return NewFlow(EXPIRED, flow_id=body["use_flow_id"])
         redirect_to = answer.error.get("details", {}).get("redirect_to")
         if redirect_to:
             return Redirect(redirect_to, reason="self_service_flow_expired")
-        return NewFlow(NOTICE_EXPIRED)
+        return NewFlow(EXPIRED)
     if status == 422:
         redirect = isinstance(body, dict) and body.get("redirect_browser_to")
         if redirect:

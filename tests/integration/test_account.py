@@ -239,3 +239,28 @@ def test_one_click_inside_the_window_carries_the_session_past_its_original_end(s
     assert f"Signed in as {email}" in client.get(sliding.ui_url + "/").text
     time.sleep(max(0.0, LIFESPAN + 2 - (time.monotonic() - signed_up)))  # past the original end
     assert f"Signed in as {email}" in client.get(sliding.ui_url + "/").text
+
+
+@pytest.fixture(scope="module")
+def short_codes(tmp_path_factory, kratos_bin):
+    with running_stack(tmp_path_factory, "short-codes",
+                       kratos_env={"SELFSERVICE_METHODS_CODE_CONFIG_LIFESPAN": "3s"}) as stack:
+        yield stack
+
+
+def test_expired_recovery_code_is_explained_on_the_same_page(short_codes):
+    stack = short_codes
+    email = new_email()
+    sign_up(stack, email)
+    _, mails = wait_for_code(stack.maildir, email)
+    client = FormClient()
+    page = client.get(stack.ui_url + "/recovery").submit({"email": email}, button="Continue")
+    code, mails = wait_for_code(stack.maildir, email, seen=mails)
+    time.sleep(4)
+    expired = page.submit({"code": code}, button="Continue")
+    assert urlsplit(expired.url).path == "/recovery"
+    assert "That code has expired. Enter your email address to get a new one." in expired.text
+    again = expired.submit({"email": email}, button="Continue")
+    assert "recovery code has been sent" in again.text
+    code, _ = wait_for_code(stack.maildir, email, seen=mails)
+    assert urlsplit(again.submit({"code": code}, button="Continue").url).path == "/settings"

@@ -4,7 +4,7 @@ import pytest
 
 from app.kratos import Answer
 from app.outcomes import (AlreadySignedIn, Failure, NewFlow, Redirect, ShowFlow, SignInRequired, Success,
-                          interpret, NOTICE_CSRF, NOTICE_EXPIRED)
+                          interpret, CSRF, EXPIRED)
 from support import recorded
 
 
@@ -44,7 +44,7 @@ def test_validation_errors_show_the_returned_flow_as_invalid():
 
 def test_expired_submit_continues_with_the_flow_kratos_names():
     outcome = outcome_of("login_expired_submit")
-    assert outcome == NewFlow(NOTICE_EXPIRED, recorded("login_expired_submit")["body"]["use_flow_id"])
+    assert outcome == NewFlow(EXPIRED, recorded("login_expired_submit")["body"]["use_flow_id"])
 
 
 def test_expired_fetch_redirects_to_kratos_restart():
@@ -54,7 +54,7 @@ def test_expired_fetch_redirects_to_kratos_restart():
 
 
 def test_csrf_violation_starts_over_with_an_explanation():
-    assert outcome_of("login_csrf_violation") == NewFlow(NOTICE_CSRF)
+    assert outcome_of("login_csrf_violation") == NewFlow(CSRF)
 
 
 def test_kratos_server_error_is_a_bad_gateway_without_kratos_text():
