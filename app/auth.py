@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
@@ -45,8 +46,8 @@ def load_session() -> None:
     if isinstance(outcome, Success) and isinstance(outcome.body, dict):
         g.session = extend_if_expiring(outcome.body)
     elif isinstance(outcome, Redirect):
-        # e.g. session_aal2_required: signed in, but a second factor is owed.
-        g.session_redirect = outcome.url
+        # session_aal2_required: signed in, but a second factor is owed; afterwards, back here.
+        g.session_redirect = with_return_to(outcome.url, request.url)
     elif isinstance(outcome, outcomes.Failure) and outcome.status >= 500:
         raise ServiceFailure(outcome)
 
@@ -98,6 +99,15 @@ class ServiceFailure(Exception):
     def __init__(self, failure: outcomes.Failure):
         super().__init__(failure.title)
         self.failure = failure
+
+
+def with_return_to(url: str, return_to: str) -> str:
+    """`url` with a return_to, unless it has one."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "return_to" for key, _ in query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(query + [("return_to", return_to)])))
 
 
 def sign_in_redirect():

@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from werkzeug.datastructures import MultiDict
 
 from . import outcomes
-from .auth import kratos, sign_in_redirect
+from .auth import identity_label, kratos, sign_in_redirect
 from .outcomes import (AlreadySignedIn, Failure, NewFlow, Redirect, ShowFlow, SignInRequired,
                        Success)
 from .pages import render_failure
@@ -35,17 +35,31 @@ _NOT_PREFILLED = {"password", "hidden", "submit", "button"}
 # Kratos message: "Account not active yet. Did you forget to verify your email address?"
 ADDRESS_NOT_VERIFIED = 4000010
 
-# Settings sections, in page order; groups not listed follow, titled by name.
-GROUP_TITLES = {
-    "profile": "Profile",
-    "password": "Password",
-    "totp": "Authenticator app",
-    "lookup_secret": "Backup codes",
-    "webauthn": "Security keys",
-    "passkey": "Passkeys",
-    "oidc": "Linked accounts",
-    "code": "Email code",
-}
+# Section titles by node group, in page order; groups not listed follow, titled by name.
+SETTINGS_GROUPS = (
+    ("profile", "Profile"),
+    ("password", "Password"),
+    ("totp", "Authenticator app"),
+    ("lookup_secret", "Backup codes"),
+    ("webauthn", "Security keys"),
+    ("passkey", "Passkeys"),
+    ("oidc", "Linked accounts"),
+)
+LOGIN_GROUPS = (
+    ("password", "Sign in with password"),
+    ("passkey", "Sign in with a passkey"),
+    ("code", "Email me a code"),
+    ("totp", "Authenticator app"),
+    ("lookup_secret", "Use a backup code"),
+    ("webauthn", "Use a security key"),
+    ("oidc", "Sign in with another account"),
+)
+REGISTRATION_GROUPS = (
+    ("password", "Sign up with a password"),
+    ("passkey", "Sign up with a passkey"),
+    ("code", "Email me a code"),
+    ("oidc", "Sign up with another account"),
+)
 
 # What the user reads above a form that replaced a dead one, by outcomes.NewFlow reason.
 NOTICES = {
@@ -77,18 +91,20 @@ class FlowKind:
     when_signed_in: str | None = None
     # Notices that differ from NOTICES for this flow.
     notices: tuple[tuple[str, str], ...] = ()
+    # (group, title) in page order.
+    groups: tuple[tuple[str, str], ...] = ()
 
 
 FLOWS = {
     "login": FlowKind("login", "Sign in", ("return_to", "refresh", "aal", "login_challenge"),
                       links=(("flows.registration", "Create an account"),
                              ("flows.recovery", "Forgot your password?")),
-                      when_signed_in="return_to"),
+                      when_signed_in="return_to", groups=LOGIN_GROUPS),
     "registration": FlowKind("registration", "Create an account", ("return_to", "login_challenge"),
                              links=(("flows.login", "Already have an account? Sign in"),),
-                             when_signed_in="return_to"),
+                             when_signed_in="return_to", groups=REGISTRATION_GROUPS),
     "settings": FlowKind("settings", "Account settings", ("return_to",), requires_session=True,
-                         form_per_group=True),
+                         form_per_group=True, groups=SETTINGS_GROUPS),
     "recovery": FlowKind("recovery", "Recover your account", ("return_to",),
                          links=(("flows.login", "Back to sign in"),),
                          # Signed in already: the password can be changed in settings.
@@ -104,6 +120,12 @@ class Section:
     title: str | None
     nodes: list
     messages: list = field(default_factory=list)
+
+    @property
+    def visible(self) -> bool:
+        """Whether anything here shows (a section of only hidden inputs and scripts gets no title)."""
+        return any(n.get("type") not in ("script",) and n.get("attributes", {}).get("type") != "hidden"
+                   for n in self.nodes)
 
 
 def init_params(kind: FlowKind, args) -> dict:
@@ -139,16 +161,21 @@ def ui_sections(kind: FlowKind, flow: dict, active: str | None = None) -> tuple[
     Flow messages go into the `active` group's section (the one just submitted)."""
     ui = flow.get("ui") or {}
     nodes, messages = ui.get("nodes") or [], ui.get("messages") or []
-    if not kind.form_per_group:
-        return messages, [Section(None, None, nodes)]
+    titles = dict(kind.groups)
+    order = list(titles)
     shared = [n for n in nodes if n.get("group") == "default"]
     groups = list(dict.fromkeys(n.get("group") for n in nodes if n.get("group") != "default"))
-    groups.sort(key=lambda grp: list(GROUP_TITLES).index(grp) if grp in GROUP_TITLES else len(GROUP_TITLES))
-    active = active or flow.get("active")
-    sections = [Section(grp, GROUP_TITLES.get(grp) or str(grp).replace("_", " ").capitalize(),
-                        shared + [n for n in nodes if n.get("group") == grp],
+    groups.sort(key=lambda grp: order.index(grp) if grp in order else len(order))
+    # Settings: each section is its own form, so each needs the shared CSRF token.
+    # Elsewhere: one form, shared fields (identifier, CSRF) once, then each method.
+    repeat = shared if kind.form_per_group else []
+    active = (active or flow.get("active")) if kind.form_per_group else None
+    sections = [Section(grp, titles.get(grp) or str(grp).replace("_", " ").capitalize(),
+                        repeat + [n for n in nodes if n.get("group") == grp],
                         messages if grp == active else [])
                 for grp in groups]
+    if not kind.form_per_group and shared:
+        sections.insert(0, Section("default", None, shared))
     return ([] if active in groups else messages), sections
 
 
@@ -158,19 +185,41 @@ def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | 
     action_args = {"flow": flow["id"]}
     if return_to:
         action_args["return_to"] = return_to
+    title, lead, sign_out_offer = kind.title, None, None
     refresh = kind.name == "login" and bool(flow.get("refresh")) and g.session is not None
+    second_factor = kind.name == "login" and flow.get("requested_aal") == "aal2"
+    if refresh:
+        title, lead = "Confirm it's you", "To continue, please confirm it's you by signing in again as"
+        sign_out_offer = f"Not {identity_label(g.session)}?"
+        fill_refresh_identifier(flow, identity_label(g.session))
+    elif second_factor:
+        title = "Second factor"
+        lead = "Your account has a second factor. Use it to finish signing in."
+        sign_out_offer = "Can't use your second factor?"
     pass_on = {"return_to": return_to} if return_to else {}
-    links = [] if refresh else [(url_for(endpoint, **pass_on), label) for endpoint, label in kind.links]
+    links = [] if sign_out_offer else [(url_for(endpoint, **pass_on), label) for endpoint, label in kind.links]
     if kind.name == "verification" and g.session is not None and flow.get("state") != "passed_challenge":
         links.append((return_to or url_for("pages.home"), "Skip for now"))
     messages, sections = ui_sections(kind, flow, active)
+    nodes = (flow.get("ui") or {}).get("nodes") or []
     return render_template(
         "flow.html", kind=kind, flow=flow, notice=notice, links=links, messages=messages,
-        sections=sections, refresh=refresh, title="Confirm it's you" if refresh else kind.title,
+        sections=sections, refresh=refresh, title=title, lead=lead, sign_out_offer=sign_out_offer,
+        uses_webauthn=any(n.get("type") == "script" for n in nodes),
         form_action=url_for(f"flows.{kind.name}", **action_args),
         reauthenticate_url=url_for("flows.login", refresh="true",
                                    return_to=url_for("flows.settings", _external=True)),
     ), status
+
+
+def fill_refresh_identifier(flow: dict, identifier: str) -> None:
+    """A refresh login is for the signed-in account. With passwordless codes enabled,
+    Kratos 1.3.1 sends the identifier empty and visible, so fill it in and hide it, as
+    Kratos itself does without codes."""
+    for node in (flow.get("ui") or {}).get("nodes") or []:
+        attrs = node.get("attributes") or {}
+        if attrs.get("name") == "identifier" and not attrs.get("value"):
+            attrs.update(value=identifier, type="hidden")
 
 
 def continue_with_target(body: Any) -> str | None:

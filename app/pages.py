@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from . import outcomes
-from .auth import ServiceFailure, kratos, login_required
+from .auth import ServiceFailure, kratos, sign_in_redirect
 from .kratos import KratosUnavailable
 from .outcomes import Failure, Success
 
@@ -43,7 +43,7 @@ def render_failure(failure: Failure, retry_url: str | None = None):
 
 @bp.route("/")
 def home():
-    return render_template("home.html", session=g.session)
+    return render_template("home.html", session=g.session, session_redirect=g.session_redirect)
 
 
 @bp.route("/error")
@@ -66,8 +66,10 @@ def flow_error():
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-@login_required
 def logout():
+    if g.session is None and not g.session_redirect:
+        # No session at all. (One still owing a second factor may sign out.)
+        return sign_in_redirect()
     if request.method == "GET":
         # Confirmation page: signing out on a plain GET would let any site sign users out.
         return render_template("logout.html", session=g.session)

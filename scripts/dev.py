@@ -4,7 +4,8 @@ Your environment passes through to Kratos, so its env overrides work, e.g.
 `SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE=3s make dev`.
 Accounts persist in .data/kratos.sqlite (DEV_DATA_DIR moves it); delete it to
 start afresh. Ports: SERVE_PUBLIC_PORT and SERVE_ADMIN_PORT (Kratos's own
-settings), UI_PORT and SMTP_PORT.
+settings), UI_PORT and SMTP_PORT. DEV_HOST=localhost serves everything on
+localhost, which WebAuthn and passkeys need (they refuse an IP address).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ def main() -> int:
     except StackError as exc:
         print(f"make dev: {exc}", file=sys.stderr)
         return 1
-    stack = Stack(workdir=data, ports=ports, dsn=f"sqlite://{data / 'kratos.sqlite'}?_fk=true&mode=rwc",
+    host = os.environ.get("DEV_HOST", "127.0.0.1")
+    if host not in ("127.0.0.1", "localhost"):
+        print(f"make dev: DEV_HOST={host!r} must be 127.0.0.1 or localhost", file=sys.stderr)
+        return 1
+    stack = Stack(workdir=data, ports=ports, host=host, dsn=f"sqlite://{data / 'kratos.sqlite'}?_fk=true&mode=rwc",
                   output=sys.stdout)
 
     def stop(signum, _frame):

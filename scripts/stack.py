@@ -76,6 +76,8 @@ class Ports:
 class Stack:
     workdir: Path
     ports: Ports = field(default_factory=Ports)
+    # The host browsers use. WebAuthn and passkeys need a domain: "localhost".
+    host: str = "127.0.0.1"
     dsn: str = "memory"
     # Extra Kratos settings (env form), e.g. {"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "3s"}.
     kratos_env: dict = field(default_factory=dict)
@@ -88,6 +90,12 @@ class Stack:
 
     @property
     def public_url(self) -> str:
+        """Kratos's public API, as browsers reach it."""
+        return f"http://{self.host}:{self.ports.public}"
+
+    @property
+    def public_url_internal(self) -> str:
+        """Kratos's public API, as the UI server reaches it."""
         return f"http://127.0.0.1:{self.ports.public}"
 
     @property
@@ -96,7 +104,7 @@ class Stack:
 
     @property
     def ui_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.ui}"
+        return f"http://{self.host}:{self.ports.ui}"
 
     @property
     def maildir(self) -> Path:
@@ -111,8 +119,12 @@ class Stack:
             "SERVE_ADMIN_BASE_URL": self.admin_url + "/",
             "SELFSERVICE_DEFAULT_BROWSER_RETURN_URL": ui + "/",
             "SELFSERVICE_ALLOWED_RETURN_URLS": ui,
+            "SERVE_PUBLIC_CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{self.ports.ui},http://localhost:{self.ports.ui}",
             "SELFSERVICE_FLOWS_LOGOUT_AFTER_DEFAULT_BROWSER_RETURN_URL": ui + "/login",
             "COURIER_SMTP_CONNECTION_URI": f"smtp://127.0.0.1:{self.ports.smtp}/?disable_starttls=true",
+            # The relying party stays "localhost"; its origin follows the UI's port.
+            "SELFSERVICE_METHODS_WEBAUTHN_CONFIG_RP_ORIGINS": f"http://localhost:{self.ports.ui}",
+            "SELFSERVICE_METHODS_PASSKEY_CONFIG_RP_ORIGINS": f"http://localhost:{self.ports.ui}",
             "DSN": self.dsn,
         }
         for page in FLOW_PAGES:
@@ -121,7 +133,7 @@ class Stack:
         return {**env, **os.environ, **self.kratos_env}
 
     def ui_environment(self) -> dict:
-        return {**os.environ, "KRATOS_PUBLIC_URL": self.public_url, "KRATOS_BROWSER_URL": self.public_url,
+        return {**os.environ, "KRATOS_PUBLIC_URL": self.public_url_internal, "KRATOS_BROWSER_URL": self.public_url,
                 "KRATOS_ADMIN_URL": self.admin_url, "ALLOWED_RETURN_URLS": self.ui_url,
                 "PYTHONUNBUFFERED": "1", **self.ui_env}
 
@@ -162,7 +174,7 @@ class Stack:
                        for arg in ("-c", str(path))]
             self._spawn("kratos", [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out", *configs],
                         kratos_env, cwd=KRATOS_DIR)
-            self.wait_http("kratos", self.public_url + "/health/ready", timeout)
+            self.wait_http("kratos", self.public_url_internal + "/health/ready", timeout)
             self.wait_port("mailsink", self.ports.smtp, timeout)
             if with_ui:
                 self.start_ui(timeout)

@@ -16,7 +16,7 @@ class Form:
     method: str
     id: str = ""
     fields: list = field(default_factory=list)   # (name, value) of inputs a browser would send
-    buttons: list = field(default_factory=list)  # (name, value, text)
+    buttons: list = field(default_factory=list)  # (name, value, text, type)
     inputs: dict = field(default_factory=dict)   # name -> attributes, for assertions
 
 
@@ -45,7 +45,7 @@ class _PageParser(HTMLParser):
             if a.get("name") and kind not in ("submit", "button"):
                 form.fields.append((a["name"], a.get("value", "")))
         elif tag == "button" and self.forms:
-            self._button = [a.get("name", ""), a.get("value", ""), ""]
+            self._button = [a.get("name", ""), a.get("value", ""), "", a.get("type", "submit")]
         elif tag == "p" and "msg" in a.get("class", "").split():
             kind = next((c[4:] for c in a["class"].split() if c.startswith("msg-")), "info")
             self._message = [kind, ""]
@@ -91,7 +91,7 @@ class Page:
         for form in self.forms:
             if form_id is not None and form.id != form_id:
                 continue
-            if button_text is None or any(button_text in b[2] for b in form.buttons):
+            if button_text is None or any(button_text in b[2] for b in form.buttons if b[3] != "button"):
                 return form
         raise AssertionError(f"no form with a {button_text!r} button on {self.url}: {self.text[:300]}")
 
@@ -102,7 +102,11 @@ class Page:
         values = dict(values or {})
         data = [(n, values.pop(n) if n in values else v) for n, v in form.fields]
         data += list(values.items())
-        pressed = next((b for b in form.buttons if button is None or button in b[2]), None)
+        # Like a person: the button labelled exactly so, else one whose label contains it.
+        # Script-only buttons (type=button) never submit.
+        submits = [b for b in form.buttons if b[3] != "button"]
+        pressed = next((b for b in submits if b[2] == button), None) or next(
+            (b for b in submits if button is None or button in b[2]), None)
         if pressed and pressed[0]:
             data.append((pressed[0], pressed[1]))
         target = urljoin(self.url, form.action or self.url)

@@ -24,9 +24,9 @@ def short_privilege(tmp_path_factory, kratos_bin):
 def sign_up(page, stack, email):
     page.goto(stack.ui_url + "/registration")
     page.get_by_label("E-Mail").fill(email)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
     expect(page).to_have_url(re.compile(r"/verification\?flow="))
 
 
@@ -34,7 +34,7 @@ def sign_in(page, stack, email, password):
     page.goto(stack.ui_url + "/login")
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with password").click()
 
 
 def test_password_change_after_the_privileged_window_completes_after_reauthenticating(short_privilege, page):
@@ -51,7 +51,7 @@ def test_password_change_after_the_privileged_window_completes_after_reauthentic
     expect(page.locator("#refresh-account")).to_have_text(email)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/settings\?flow="))
     expect(page.get_by_text("Your changes have been saved!")).to_be_visible()

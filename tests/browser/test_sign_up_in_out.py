@@ -14,9 +14,9 @@ def test_sign_up_see_email_sign_out_and_back_in(stack, page):
     page.get_by_role("link", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/registration\?flow="))
     page.get_by_label("E-Mail").fill(email)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/verification\?flow="))
     page.get_by_role("link", name="Skip for now").click()
@@ -31,12 +31,12 @@ def test_sign_up_see_email_sign_out_and_back_in(stack, page):
     page.goto(stack.ui_url + "/login")
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with password").click()
     expect(page.locator(".msg-error")).to_contain_text("The provided credentials are invalid")
     expect(page.get_by_label("E-Mail")).to_have_value(email)
 
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with password").click()
     expect(page).to_have_url(stack.ui_url + "/")
     expect(page.locator("#who")).to_have_text(email)
 

@@ -86,7 +86,7 @@ def test_stale_privilege_password_change_completes_after_reauthentication(short_
     assert "Not " in page.text and page.form("Sign out")
     assert "Create an account" not in page.text
     back = page.submit({"password": PASSWORD}, button="Sign in")
-    assert urlsplit(back.url).path == "/settings"
+    assert urlsplit(back.url).path == "/settings", (back.messages, page.form("Sign in"))
     assert "Your changes have been saved!" in back.text  # completed without retyping
     sign_out(client, stack)
     assert f"Signed in as {email}" in sign_in(client, stack, email, "After-refresh-1").text

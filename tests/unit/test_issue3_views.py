@@ -22,12 +22,13 @@ def test_settings_needs_a_session_and_returns_to_settings(client):
 def test_settings_renders_each_group_as_its_own_titled_form(signed_in, kratos):
     kratos.answer("GET", "/self-service/settings/flows", "settings_flow")
     html = signed_in.get(f"/settings?flow={SETTINGS_ID}").get_data(as_text=True)
-    assert sections(html) == ["profile", "password", "totp", "lookup_secret"]
-    for title in ("Profile", "Password", "Authenticator app", "Backup codes"):
+    groups = ["profile", "password", "totp", "lookup_secret", "webauthn", "passkey"]
+    assert sections(html) == groups
+    for title in ("Profile", "Password", "Authenticator app", "Backup codes", "Security keys", "Passkeys"):
         assert f"<h2>{title}</h2>" in html
     # Each form carries the CSRF token and posts to the UI.
-    assert html.count('name="csrf_token"') == 4
-    assert html.count(f'action="/settings?flow={SETTINGS_ID}"') == 4
+    assert html.count('name="csrf_token"') == len(groups)
+    assert html.count(f'action="/settings?flow={SETTINGS_ID}"') == len(groups)
     assert 'id="reauthenticate"' in html
 
 
@@ -73,6 +74,16 @@ def test_refresh_login_says_why_names_the_account_and_offers_sign_out(signed_in,
     assert f'<strong id="refresh-account">{email}</strong>' in html
     assert 'class="not-you"' in html and 'action="/logout"' in html
     assert "/registration" not in html.split("<main")[1]
+
+
+def test_refresh_login_fills_in_the_signed_in_identifier(signed_in, kratos):
+    rec = kratos.answer("GET", "/self-service/login/flows", "login_refresh_flow")
+    identifier = next(n for n in rec["body"]["ui"]["nodes"] if n["attributes"].get("name") == "identifier")
+    # What Kratos 1.3.1 sends with passwordless codes on: an empty, visible field.
+    assert identifier["attributes"]["value"] == "" and identifier["attributes"]["type"] == "text"
+    html = signed_in.get(f"/login?flow={rec['body']['id']}").get_data(as_text=True)
+    email = recorded("whoami")["body"]["identity"]["traits"]["email"]
+    assert f'<input type="hidden" name="identifier" value="{email}">' in html
 
 
 def test_signed_in_user_asking_for_recovery_is_sent_to_settings(signed_in):
