@@ -248,8 +248,10 @@ def respond(kind: FlowKind, outcome: Any, submitted: MultiDict | None = None):
         next_url = continue_with_target(flow)
         if next_url and not _is_this_flow_page(next_url, flow):
             return redirect_to(next_url)
+        # Settings forms name their section in their action (Kratos never sees it), so
+        # its message lands there whichever button, or script, submitted the form.
         return render_flow(kind, flow, status=400 if outcome.invalid else 200,
-                           active=submitted.get("method") if submitted is not None else None)
+                           active=request.args.get("section") if submitted is not None else None)
     if isinstance(outcome, Success):
         return redirect_to(continue_with_target(outcome.body) or request.args.get("return_to"))
     if isinstance(outcome, NewFlow):

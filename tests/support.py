@@ -27,3 +27,19 @@ def require(present: bool, what: str) -> None:
 def recorded(name: str) -> dict:
     """A Kratos answer recorded by scripts/record_fixtures.py."""
     return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def totp(secret: str, at: float | None = None, step: int = 30, digits: int = 6) -> str:
+    """The RFC 6238 code an authenticator app shows for `secret` (base32) at time `at`."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = struct.pack(">Q", int((time.time() if at is None else at) // step))
+    digest = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10 ** digits).zfill(digits)

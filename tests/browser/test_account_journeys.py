@@ -2,15 +2,14 @@
 
 import re
 import time
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
+from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up
 from conftest import running_stack
 from mailsink import wait_for_code
 
-PASSWORD = "a-Good-passw0rd"
 PRIVILEGED = 3
 
 
@@ -21,25 +20,9 @@ def short_privilege(tmp_path_factory, kratos_bin):
         yield stack
 
 
-def sign_up(page, stack, email):
-    page.goto(stack.ui_url + "/registration")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_role("button", name="Sign up", exact=True).click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/verification\?flow="))
-
-
-def sign_in(page, stack, email, password):
-    page.goto(stack.ui_url + "/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in with password").click()
-
-
 def test_password_change_after_the_privileged_window_completes_after_reauthenticating(short_privilege, page):
     stack = short_privilege
-    email = f"priv-{uuid.uuid4().hex[:8]}@example.com"
+    email = new_email("priv")
     sign_up(page, stack, email)
     page.goto(stack.ui_url + "/settings")
     time.sleep(PRIVILEGED + 1)
@@ -56,14 +39,13 @@ def test_password_change_after_the_privileged_window_completes_after_reauthentic
     expect(page).to_have_url(re.compile(r"/settings\?flow="))
     expect(page.get_by_text("Your changes have been saved!")).to_be_visible()
 
-    page.goto(stack.ui_url + "/logout")
-    page.locator("main").get_by_role("button", name="Sign out").click()
+    sign_out(page, stack)
     sign_in(page, stack, email, "Changed-after-1")
-    expect(page.locator("#who")).to_have_text(email)
+    expect_home(page, stack, email)
 
 
 def test_recovery_by_code_then_a_new_password(stack, page):
-    email = f"recover-{uuid.uuid4().hex[:8]}@example.com"
+    email = new_email("recover")
     sign_up(page, stack, email)
     _, mails = wait_for_code(stack.maildir, email)
     page.context.clear_cookies()
@@ -91,4 +73,4 @@ def test_recovery_by_code_then_a_new_password(stack, page):
 
     page.context.clear_cookies()
     sign_in(page, stack, email, "Recovered-passw0rd")
-    expect(page.locator("#who")).to_have_text(email)
+    expect_home(page, stack, email)

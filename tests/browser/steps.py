@@ -1,0 +1,41 @@
+"""What a person does in the browser, shared by the browser tests."""
+
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+PASSWORD = "a-Good-passw0rd"
+
+
+def new_email(prefix: str = "browser") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def sign_up(page, stack, email: str, password: str = PASSWORD) -> None:
+    """Register with a password; ends on the verification page Kratos offers."""
+    page.goto(stack.ui_url + "/registration")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_role("button", name="Sign up", exact=True).click()
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign up", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/verification\?flow="))
+
+
+def sign_in(page, stack, email: str, password: str = PASSWORD) -> None:
+    page.goto(stack.ui_url + "/login")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in with password").click()
+
+
+def sign_out(page, stack) -> None:
+    page.goto(stack.ui_url + "/logout")
+    page.locator("main").get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login\?flow="))
+
+
+def expect_home(page, stack, email: str, aal: str = "aal1") -> None:
+    expect(page).to_have_url(stack.ui_url + "/")
+    expect(page.locator("#who")).to_have_text(email)
+    expect(page.locator("#aal")).to_have_text(aal)
