@@ -129,17 +129,18 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise AssertionError(f"{url} never answered")
 
 
-def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin):
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin, host):
     ports = Ports.free()
-    overrides = {"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
+    overrides = {"DEV_HOST": host, "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
                  "SESSION_EARLIEST_POSSIBLE_EXTEND": "1m",
                  "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "2s"}
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
                             env=dev_env(tmp_path, ports, **overrides),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{ports.ui}/", proc)
-        public, admin = f"http://127.0.0.1:{ports.public}", f"http://127.0.0.1:{ports.admin}"
+        wait_for(f"http://{host}:{ports.ui}/", proc)
+        public, admin = f"http://{host}:{ports.public}", f"http://127.0.0.1:{ports.admin}"
         flow = requests.get(public + "/self-service/login/api").json()
         assert 419 <= _time(flow["expires_at"]) - _time(flow["issued_at"]) <= 421  # login lifespan 7m
 
@@ -158,8 +159,9 @@ def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, k
         assert stale.status_code == 403  # privileged session max age 2s
         assert stale.json()["error"]["id"] == "session_refresh_required"
 
-        page = FormClient().get(f"http://127.0.0.1:{ports.ui}/login")
+        page = FormClient().get(f"http://{host}:{ports.ui}/login")
         assert page.status == 200 and page.form("Sign in")
+        assert urlsplit(page.url).hostname == host  # the browser never switches hosts
         assert (tmp_path / "kratos.sqlite").exists()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
