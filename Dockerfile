@@ -4,8 +4,9 @@ COPY pyproject.toml ./
 COPY app ./app
 COPY templates ./templates
 COPY static ./static
+COPY gunicorn.conf.py ./
 # Editable, so templates/ and static/ stay beside the package.
 RUN pip install --no-cache-dir -e . && useradd --system ui
 USER ui
 EXPOSE 4455
-CMD ["python", "-m", "app", "--host", "0.0.0.0", "--port", "4455"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

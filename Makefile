@@ -10,7 +10,7 @@ KRATOS_BIN ?= $(KRATOS_CACHE)/kratos-$(KRATOS_VERSION)
 export KRATOS_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install kratos chromium fixtures compose
+.PHONY: dev test install kratos chromium fixtures compose bench
 
 dev: install kratos
 	$(PY) scripts/dev.py
@@ -46,3 +46,7 @@ fixtures: install kratos
 # docker compose with the same Kratos version as the local build.
 compose:
 	KRATOS_VERSION=$(KRATOS_VERSION) docker compose up --build
+
+# How much the UI adds on top of Kratos: prints a table, writes docs/benchmarks.md.
+bench: install kratos
+	$(PY) scripts/bench.py

@@ -65,25 +65,28 @@ def redirect_to(url: str | None, fallback: str = "/", code: int = 303) -> Respon
     return redirect(target, code=code)
 
 
-def apply_security_headers(response: Response) -> Response:
-    settings = current_app.config["SETTINGS"]
+def content_security_policy(settings) -> str:
+    """The CSP for these settings, with `{nonce}` left to fill per response."""
+    kratos = _origin(settings.kratos_browser_url)
     # Forms post to this UI, which may redirect on to Kratos or a return URL;
     # Chrome applies form-action to those redirects too.
-    form_targets = {"'self'", _origin(settings.kratos_browser_url)}
-    form_targets.update(_origin(u) for u in settings.allowed_return_urls)
-    csp = [
+    form_targets = {"'self'", kratos, *(_origin(u) for u in settings.allowed_return_urls)}
+    return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{csp_nonce()}' {_origin(settings.kratos_browser_url)}",
+        f"script-src 'self' 'nonce-{{nonce}}' {kratos}",
         "style-src 'self'",
         "img-src 'self' data:",
-        "connect-src 'self' " + _origin(settings.kratos_browser_url),
+        f"connect-src 'self' {kratos}",
         "form-action " + " ".join(sorted(form_targets)),
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "object-src 'none'",
-    ]
+    ])
+
+
+def apply_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", "; ".join(csp))
+    headers.setdefault("Content-Security-Policy", current_app.config["CSP"].format(nonce=csp_nonce()))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")

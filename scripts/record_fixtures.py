@@ -80,6 +80,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r = Recorder(stack, out)
     ui = stack.ui_url
     r.get("whoami_unauthorized", "/sessions/whoami")
+    r.get("health_ready", "/health/ready")
     reg = r.get("registration_flow", "/self-service/registration/browser", return_to=ui + "/")
     r.post("registration_profile_step", reg["ui"]["action"],
            {"csrf_token": csrf(reg), "traits.email": EMAIL, "method": "profile"})

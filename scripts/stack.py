@@ -84,6 +84,8 @@ class Stack:
     ui_env: dict = field(default_factory=dict)
     # Config files layered over kratos/kratos.yml (Kratos merges -c files in order).
     kratos_overlays: tuple = ()
+    # "flask" (the development server) or "gunicorn" (production, gunicorn.conf.py).
+    server: str = "flask"
     # None: write each process's output to workdir/<name>.log; else e.g. sys.stdout.
     output: object = None
     procs: dict = field(default_factory=dict)
@@ -168,8 +170,12 @@ class Stack:
                         os.environ.copy())
             kratos_env = self.kratos_environment()
             if not self.dsn.startswith("memory"):
-                subprocess.run([str(binary), "migrate", "sql", "-e", "--yes"], env=kratos_env, cwd=KRATOS_DIR,
-                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                migrated = subprocess.run([str(binary), "migrate", "sql", "-e", "--yes"], env=kratos_env,
+                                          cwd=KRATOS_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                          text=True)
+                if migrated.returncode:
+                    last = (migrated.stderr.strip().splitlines() or ["no output"])[-1]
+                    raise StackError(f"Kratos could not migrate its database: {last[:300]}")
             configs = [arg for path in (KRATOS_DIR / "kratos.yml", *self.kratos_overlays)
                        for arg in ("-c", str(path))]
             self._spawn("kratos", [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out", *configs],
@@ -184,7 +190,12 @@ class Stack:
         return self
 
     def start_ui(self, timeout: float = 30) -> None:
-        self._spawn("ui", [sys.executable, "-m", "app", "--port", str(self.ports.ui)], self.ui_environment())
+        if self.server == "gunicorn":
+            argv = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                    "--bind", f"127.0.0.1:{self.ports.ui}"]
+        else:
+            argv = [sys.executable, "-m", "app", "--port", str(self.ports.ui)]
+        self._spawn("ui", argv, self.ui_environment())
         self.wait_port("ui", self.ports.ui, timeout)
 
     def stop_process(self, name: str) -> None:

@@ -21,11 +21,11 @@ def kratos_bin() -> Path:
 
 @contextmanager
 def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
-                  overlays: tuple = (), host: str = "127.0.0.1"):
+                  overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask"):
     """Kratos (fresh in-memory SQLite), the mail sink and the UI on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env=ui_env or {},
-                  kratos_overlays=overlays, host=host).start()
+                  kratos_overlays=overlays, host=host, server=server).start()
     try:
         yield stack
     finally:

@@ -1,6 +1,7 @@
 """Home, error, logout and the app's own error pages."""
 
 from support import recorded
+from unit.conftest import KRATOS
 
 
 def test_anonymous_home_costs_no_kratos_call(client, kratos):
@@ -81,3 +82,25 @@ def test_unexpected_exception_is_a_friendly_500_without_traceback(app, client):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 500 and "Something went wrong" in html
     assert "hunter2" not in html and "Traceback" not in html and "RuntimeError" not in html
+
+
+def test_alive_costs_kratos_nothing(client, kratos):
+    resp = client.get("/health/alive")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+    assert len(kratos.calls) == 0
+
+
+def test_ready_when_kratos_is_ready(client, kratos):
+    kratos.answer("GET", "/health/ready", "health_ready")
+    resp = client.get("/health/ready")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+
+
+def test_not_ready_when_kratos_is_unreachable_or_not_ready(client, kratos):
+    import requests
+
+    kratos.add("GET", KRATOS + "/health/ready", body=requests.ConnectionError("refused"))
+    assert client.get("/health/ready").status_code == 503
+    kratos.replace("GET", KRATOS + "/health/ready", json=recorded("flow_error")["body"], status=503)
+    resp = client.get("/health/ready")
+    assert resp.status_code == 503 and resp.get_json()["kratos"] == "not ready (503)"

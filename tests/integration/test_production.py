@@ -1,0 +1,45 @@
+"""The production server: gunicorn with gunicorn.conf.py, health endpoints, config errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from conftest import running_stack
+from integration.test_journeys import new_email, sign_up
+from stack import ROOT
+
+
+@pytest.fixture
+def production(tmp_path_factory, kratos_bin):
+    with running_stack(tmp_path_factory, "gunicorn", server="gunicorn") as stack:
+        yield stack
+
+
+def test_gunicorn_serves_the_journeys_and_reports_health(production):
+    email = new_email()
+    client, _ = sign_up(production, email)
+    assert f"Signed in as {email}" in client.get(production.ui_url + "/").text
+    assert requests.get(production.ui_url + "/health/alive").json() == {"status": "ok"}
+    assert requests.get(production.ui_url + "/health/ready").json() == {"status": "ok"}
+
+    production.stop_process("kratos")
+    ready = requests.get(production.ui_url + "/health/ready")
+    assert ready.status_code == 503 and ready.json()["kratos"] == "unreachable"
+    assert requests.get(production.ui_url + "/health/alive").status_code == 200
+
+    log = (production.workdir / "ui.log").read_text()
+    assert '"GET /health/ready" 503' in log  # access log: method, path, status
+    assert "flow=" not in log  # query strings are never logged
+
+
+def test_gunicorn_refuses_a_bad_setting_in_one_line():
+    proc = subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                           "--bind", "127.0.0.1:0"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={"KRATOS_TIMEOUT": "soon", "PATH": ""})
+    assert proc.returncode != 0
+    assert "configuration error: KRATOS_TIMEOUT='soon' is not a number of seconds" in proc.stderr
+    assert "Traceback" not in proc.stderr
