@@ -32,14 +32,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import auth, flows, pages, security, sessions, templating
 
+    # Before the session hook: a refused cross-site POST costs Kratos nothing.
+    app.before_request(security.reject_cross_site_post)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(flows.bp)
     app.register_blueprint(sessions.bp)
     pages.register_error_handlers(app)
     templating.register(app)
-
-    app.before_request(security.reject_cross_site_post)
 
     @app.after_request
     def finish(response):

@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, g, redirect, request, url_for
 from . import outcomes
 from .kratos import KratosUnavailable
 from .outcomes import Redirect, Success
+from .security import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -38,14 +39,14 @@ def load_session() -> None:
     """
     g.session = None
     g.session_redirect = None
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "pages.alive", "pages.ready"):
         return
     if current_app.config["SETTINGS"].session_cookie_name not in request.cookies:
         return
     outcome = outcomes.interpret(kratos().whoami())
     if isinstance(outcome, Success) and isinstance(outcome.body, dict):
         g.session = extend_if_expiring(outcome.body)
-    elif isinstance(outcome, Redirect):
+    elif isinstance(outcome, Redirect) and safe_redirect_target(outcome.url):
         # session_aal2_required: signed in, but a second factor is owed; afterwards, back here.
         g.session_redirect = with_return_to(outcome.url, request.url)
     elif isinstance(outcome, outcomes.Failure) and outcome.status >= 500:

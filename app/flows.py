@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import outcomes
 from .auth import identity_label, kratos, sign_in_redirect
+from .kratos import is_kratos_id
 from .outcomes import (AlreadySignedIn, Failure, NewFlow, Redirect, ShowFlow, SignInRequired,
                        Success)
 from .pages import render_failure
@@ -27,10 +28,9 @@ from .security import redirect_to, safe_return_to
 
 bp = Blueprint("flows", __name__)
 
-FLOW_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-# Inputs never copied back into a restarted form.
-_NOT_PREFILLED = {"password", "hidden", "submit", "button"}
+# Never copied back into a restarted form: secrets, one-time codes and controls.
+_NOT_PREFILLED_TYPES = {"password", "hidden", "submit", "button"}
+_NOT_PREFILLED_NAMES = {"csrf_token", "code", "totp_code", "lookup_secret"}
 
 # Kratos message: "Account not active yet. Did you forget to verify your email address?"
 ADDRESS_NOT_VERIFIED = 4000010
@@ -136,9 +136,8 @@ def init_params(kind: FlowKind, args) -> dict:
     return params
 
 
-def init_url(kind: FlowKind, args) -> str:
-    """Kratos's browser endpoint that starts `kind`."""
-    params = init_params(kind, args)
+def init_url(kind: FlowKind, params: dict) -> str:
+    """Kratos's browser endpoint that starts `kind` with `params` (see init_params)."""
     base = current_app.config["SETTINGS"].kratos_browser_url
     query = ("?" + urlencode(params)) if params else ""
     return f"{base}/self-service/{kind.name}/browser{query}"
@@ -146,11 +145,11 @@ def init_url(kind: FlowKind, args) -> str:
 
 def prefill(flow: dict, form: MultiDict) -> dict:
     """Copy what the user typed (never secrets) into a fresh flow's inputs."""
-    for node in flow.get("ui", {}).get("nodes", []):
-        attrs = node.get("attributes", {})
+    for node in (flow.get("ui") or {}).get("nodes") or []:
+        attrs = node.get("attributes") or {}
         name = attrs.get("name")
-        if (node.get("type") == "input" and name in form and name != "csrf_token"
-                and attrs.get("type") not in _NOT_PREFILLED):
+        if (node.get("type") == "input" and name in form and name not in _NOT_PREFILLED_NAMES
+                and attrs.get("type") not in _NOT_PREFILLED_TYPES):
             attrs["value"] = form.get(name)
     return flow
 
@@ -207,8 +206,8 @@ def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | 
         sections=sections, refresh=refresh, title=title, lead=lead, sign_out_offer=sign_out_offer,
         uses_webauthn=any(n.get("type") == "script" for n in nodes),
         form_action=url_for(f"flows.{kind.name}", **action_args),
-        reauthenticate_url=url_for("flows.login", refresh="true",
-                                   return_to=url_for("flows.settings", _external=True)),
+        reauthenticate_url=url_for("flows.login", refresh="true", return_to=url_for(
+            "flows.settings", _external=True)) if kind.name == "settings" else None,
     ), status
 
 
@@ -257,7 +256,7 @@ def respond(kind: FlowKind, outcome: Any, submitted: MultiDict | None = None):
     if isinstance(outcome, NewFlow):
         if submitted is None:
             # A stale link: start over at Kratos, keeping where the user was headed.
-            return redirect(init_url(kind, request.args), code=303)
+            return redirect(init_url(kind, init_params(kind, request.args)), code=303)
         return restart_with_notice(kind, outcome, submitted)
     if isinstance(outcome, Redirect):
         return redirect_to(outcome.url)
@@ -292,8 +291,8 @@ def start_verification(address: str):
     if not isinstance(outcome, ShowFlow):
         return respond(FLOWS["verification"], outcome)
     flow = outcome.flow
-    csrf = next((n["attributes"].get("value") for n in flow["ui"]["nodes"]
-                 if n.get("attributes", {}).get("name") == "csrf_token"), "")
+    csrf = next(((n.get("attributes") or {}).get("value") for n in (flow.get("ui") or {}).get("nodes") or []
+                 if (n.get("attributes") or {}).get("name") == "csrf_token"), "")
     if address:
         sent = outcomes.interpret(kratos().submit_flow("verification", flow["id"], [
             ("csrf_token", csrf), ("email", address), ("method", "code")]))
@@ -321,18 +320,16 @@ def flow_view(kind: FlowKind):
             return sign_in_redirect()
         flow_id = request.args.get("flow")
         if request.method == "POST":
-            if not flow_id or not FLOW_ID.fullmatch(flow_id):
+            if not is_kratos_id(flow_id):
                 return restart_with_notice(kind, NewFlow(outcomes.RESTART), request.form)
             answer = kratos().submit_flow(kind.name, flow_id, list(request.form.items(multi=True)))
             return respond(kind, outcomes.interpret(answer), submitted=request.form)
-        if not flow_id:
-            if g.session is not None and kind.when_signed_in \
-                    and set(init_params(kind, request.args)) <= {"return_to"}:
+        if not is_kratos_id(flow_id):
+            params = init_params(kind, request.args)
+            if not flow_id and g.session is not None and kind.when_signed_in and set(params) <= {"return_to"}:
                 # Nothing to do at Kratos (no refresh, aal or login_challenge).
                 return signed_in_redirect(kind)
-            return redirect(init_url(kind, request.args), code=303)
-        if not FLOW_ID.fullmatch(flow_id):
-            return redirect(init_url(kind, request.args), code=303)
+            return redirect(init_url(kind, params), code=303)
         return respond(kind, outcomes.interpret(kratos().get_flow(kind.name, flow_id)))
 
     view.__name__ = kind.name

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+import re
+import threading
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any, Iterable
 
@@ -30,13 +32,20 @@ class KratosUnavailable(Exception):
     """Kratos could not be reached or did not answer in time."""
 
 
+# Kratos's ids (flows, sessions, errors) are UUIDs; nothing else goes into a Kratos URL.
+KRATOS_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_kratos_id(value: str | None) -> bool:
+    return bool(value) and KRATOS_ID.fullmatch(value) is not None
+
+
 @dataclass
 class Answer:
-    """What Kratos said: status, parsed JSON body (or None) and its Set-Cookie headers."""
+    """What Kratos said: status and parsed JSON body (or None). Its Set-Cookies are already relayed."""
 
     status: int
     body: Any = None
-    set_cookies: list[str] = field(default_factory=list)
 
     @property
     def error(self) -> dict:
@@ -98,13 +107,14 @@ class KratosClient:
         # Sent through directly: a Session's per-call merging costs ~0.25 ms a call.
         self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self._admin_api_client = None
+        self._admin_lock = threading.Lock()
 
     # -- transport ---------------------------------------------------------
 
-    def call(self, method: str, path: str, *, params: dict | None = None,
-             form: Any = None, base: str | None = None) -> Answer:
+    def call(self, method: str, path: str, *, params: dict | None = None, form: Any = None) -> Answer:
+        """One request to Kratos's public API, as the browser behind this request."""
         prepared = requests.PreparedRequest()
-        prepared.prepare(method=method, url=(base or self.public_url) + path, params=params, data=form,
+        prepared.prepare(method=method, url=self.public_url + path, params=params, data=form,
                          headers=_forwarded_headers())
         try:
             resp = self.adapter.send(prepared, timeout=self.timeout)
@@ -120,7 +130,7 @@ class KratosClient:
             body = None
         if resp.status_code >= 500:
             log.error("kratos %s %s answered %s", method, path, resp.status_code)
-        return Answer(resp.status_code, body, set_cookies)
+        return Answer(resp.status_code, body)
 
     # -- browser-facing calls ----------------------------------------------
 
@@ -168,10 +178,11 @@ class KratosClient:
         import ory_client
         import urllib3
 
-        if self._admin_api_client is None:
-            configuration = ory_client.Configuration(host=self.admin_url)
-            configuration.retries = 0  # urllib3's default 3 retries would quadruple every timeout
-            self._admin_api_client = ory_client.ApiClient(configuration)
+        with self._admin_lock:  # one client per process, however many threads ask at once
+            if self._admin_api_client is None:
+                configuration = ory_client.Configuration(host=self.admin_url)
+                configuration.retries = 0  # urllib3's default 3 retries would quadruple every timeout
+                self._admin_api_client = ory_client.ApiClient(configuration)
         endpoint = getattr(getattr(ory_client, api)(self._admin_api_client), f"{method}_without_preload_content")
         try:
             resp = endpoint(*args, _request_timeout=self.timeout, **kwargs)

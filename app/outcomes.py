@@ -6,7 +6,7 @@ map outcomes to pages and redirects, and never look at status codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .kratos import Answer
@@ -59,7 +59,6 @@ class Failure:
     title: str
     message: str
     error_id: str | None = None
-    details: dict = field(default_factory=dict)
 
 
 UNAVAILABLE = Failure(503, "Sign-in service unavailable",
@@ -110,7 +109,7 @@ def interpret(answer: Answer) -> Any:
     if status == 410:
         if isinstance(body, dict) and body.get("use_flow_id"):
             return NewFlow(EXPIRED, flow_id=body["use_flow_id"])
-        redirect_to = answer.error.get("details", {}).get("redirect_to")
+        redirect_to = (answer.error.get("details") or {}).get("redirect_to")
         if redirect_to:
             return Redirect(redirect_to, reason="self_service_flow_expired")
         return NewFlow(EXPIRED)

@@ -6,8 +6,8 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from . import outcomes
 from .auth import ServiceFailure, kratos, sign_in_redirect
-from .kratos import KratosUnavailable
-from .outcomes import Failure, Success
+from .kratos import KratosUnavailable, is_kratos_id
+from .outcomes import Failure, SignInRequired, Success
 
 bp = Blueprint("pages", __name__)
 
@@ -32,9 +32,15 @@ BY_STATUS = {
 }
 
 
+LOGOUT_FAILED = Failure(502, "Sign-out did not complete",
+                        "We could not sign you out. Please try again, or close this browser.")
+
+
 def render_failure(failure: Failure, retry_url: str | None = None):
-    """The error page. Kratos outages (502/503) offer a retry link back to this page."""
-    if retry_url is None and failure.status in (502, 503):
+    """The error page. Kratos outages (502/503) offer a retry link back to this page,
+    when this address can be opened (a form's POST-only address cannot)."""
+    if retry_url is None and failure.status in (502, 503) and request.url_rule is not None \
+            and "GET" in request.url_rule.methods:
         retry_url = request.url
     return render_template("error.html", title=failure.title, message=failure.message,
                            status=failure.status, retry_url=retry_url,
@@ -55,14 +61,17 @@ def flow_error():
         outcome = outcomes.interpret(kratos().get_flow_error(error_id))
         if isinstance(outcome, Failure) and outcome.status >= 500:
             return render_failure(outcome)
-        if isinstance(outcome, Success) and isinstance(outcome.body, dict):
-            error = outcome.body.get("error") or {}
-    status = error.get("code") if isinstance(error.get("code"), int) else 404
+        if isinstance(outcome, Success) and isinstance(outcome.body, dict) \
+                and isinstance(outcome.body.get("error"), dict):
+            error = outcome.body["error"]
+    code = error.get("code")
+    status = code if isinstance(code, int) and 400 <= code <= 599 else 404
     title, message = FRIENDLY_ERRORS.get(error.get("id"), None) or BY_STATUS.get(status) or (
         "Something went wrong", "We could not complete that request. Please start again.")
     if not error:
         title, message = "This error has expired", "There are no details for this error any more. Please start again."
-    return render_failure(Failure(status, title, message, error_id or None))
+    # Only a real Kratos id is shown as a reference: the page never repeats arbitrary text.
+    return render_failure(Failure(status, title, message, error_id if is_kratos_id(error_id) else None))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -74,14 +83,15 @@ def logout():
         # Confirmation page: signing out on a plain GET would let any site sign users out.
         return render_template("logout.html", session=g.session)
     outcome = outcomes.interpret(kratos().create_logout_flow())
+    if isinstance(outcome, SignInRequired):  # the session had already ended
+        return redirect(url_for("flows.login"), code=303)
     if isinstance(outcome, Success) and isinstance(outcome.body, dict) and outcome.body.get("logout_token"):
         outcome = outcomes.interpret(kratos().perform_logout(outcome.body["logout_token"]))
-    if isinstance(outcome, Success):
-        return redirect(url_for("flows.login"), code=303)
-    if isinstance(outcome, Failure):
-        return render_failure(outcome, retry_url=url_for("pages.logout"))
-    # 401: the session was already gone.
-    return redirect(url_for("flows.login"), code=303)
+        if isinstance(outcome, (Success, SignInRequired)):
+            return redirect(url_for("flows.login"), code=303)
+    # Never claim a sign-out that did not happen.
+    failure = outcome if isinstance(outcome, Failure) and outcome.status >= 500 else LOGOUT_FAILED
+    return render_failure(failure, retry_url=url_for("pages.logout"))
 
 
 @bp.route("/health/alive")

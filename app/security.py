@@ -28,10 +28,6 @@ def _within(url: str, prefix: str) -> bool:
     return u.path == base or u.path.startswith(base + "/") or not base
 
 
-def allowed_return_prefixes() -> tuple[str, ...]:
-    return current_app.config["SETTINGS"].allowed_return_urls or (request.host_url,)
-
-
 def safe_return_to(url: str | None) -> str | None:
     """`url` if it is a place this UI may send a user back to, else None."""
     if not url:
@@ -44,7 +40,8 @@ def safe_return_to(url: str | None) -> str | None:
         return url if url.startswith("/") and not url.startswith("//") else None
     if parts.scheme not in ("http", "https"):
         return None
-    if _within(url, request.host_url) or any(_within(url, p) for p in allowed_return_prefixes()):
+    allowed = current_app.config["SETTINGS"].allowed_return_urls
+    if _within(url, request.host_url) or any(_within(url, prefix) for prefix in allowed):
         return url
     return None
 
@@ -98,11 +95,28 @@ def apply_security_headers(response: Response) -> Response:
 
 
 def reject_cross_site_post() -> Response | None:
-    """Refuse state-changing requests another site started (defence in depth beside
-    Kratos's CSRF token and SameSite cookies)."""
+    """Refuse state-changing requests that did not come from this site's own pages.
+
+    Sign-out and session revocation carry no Kratos CSRF token, so this is their
+    protection (beside SameSite cookies); for flows it is defence in depth.
+    """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
-        return Response("Cross-site form submissions are not accepted.", 403,
-                        {"Content-Type": "text/plain; charset=utf-8"})
-    return None
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    if fetch_site is not None:
+        allowed = fetch_site in ("same-origin", "none")
+    elif origin is not None:  # browsers that predate Sec-Fetch-*
+        allowed = origin == _origin(request.host_url)
+    else:  # not a browser form: no cookies a page of another site could ride on
+        allowed = True
+    if allowed:
+        return None
+    return Response("Forms from other sites are not accepted.", 403,
+                    {"Content-Type": "text/plain; charset=utf-8"})
+
+
+def trusted_script(src: str | None) -> bool:
+    """Only Kratos's own scripts get the page's CSP nonce."""
+    kratos = current_app.config["SETTINGS"].kratos_browser_url
+    return bool(src) and urlsplit(src).scheme in ("http", "https") and _within(src, kratos + "/")

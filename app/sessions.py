@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template, request, url_for
 
 from . import outcomes
 from .auth import kratos, login_required, sign_in_redirect
+from .kratos import is_kratos_id
 from .outcomes import Failure, SignInRequired, Success
 from .pages import render_failure
 
@@ -41,7 +42,8 @@ def render_sessions(message: tuple[str, str] | None = None):
         return sign_in_redirect()
     if not isinstance(outcome, Success):
         return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
-    others = [s for s in outcome.body or [] if s.get("id") != g.session.get("id")]
+    listed = outcome.body if isinstance(outcome.body, list) else []
+    others = [s for s in listed if isinstance(s, dict) and s.get("id") != g.session.get("id")]
     return render_template("sessions.html", rows=_rows(g.session, others), message=message)
 
 
@@ -55,13 +57,15 @@ def list_sessions():
 @login_required
 def revoke():
     session_id = request.form.get("session_id", "")
-    if not session_id or session_id == g.session.get("id"):
+    if session_id == g.session.get("id"):
         return render_sessions(("error", "To end this session, sign out."))
+    if not is_kratos_id(session_id):
+        return render_sessions(("error", "That is not one of your sessions."))
     outcome = outcomes.interpret(kratos().revoke_my_session(session_id))
     if isinstance(outcome, Success):
         return render_sessions(("success", "That session was signed out."))
     if isinstance(outcome, Failure) and outcome.status >= 500:
-        return render_failure(outcome)
+        return render_failure(outcome, retry_url=url_for("sessions.list_sessions"))
     return render_sessions(("error", "That session could not be signed out; it may have ended already."))
 
 
@@ -69,7 +73,9 @@ def revoke():
 @login_required
 def revoke_others():
     outcome = outcomes.interpret(kratos().revoke_my_other_sessions())
-    if isinstance(outcome, Failure):
-        return render_failure(outcome)
-    # Kratos's "count" includes sessions that had already ended, so it is not shown.
-    return render_sessions(("success", "All your other sessions were signed out."))
+    if isinstance(outcome, Success):
+        # Kratos's "count" includes sessions that had already ended, so it is not shown.
+        return render_sessions(("success", "All your other sessions were signed out."))
+    if isinstance(outcome, Failure) and outcome.status >= 500:
+        return render_failure(outcome, retry_url=url_for("sessions.list_sessions"))
+    return render_sessions(("error", "Your other sessions could not be signed out. Please try again."))

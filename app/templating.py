@@ -9,18 +9,14 @@ from flask import g
 from jinja2 import Undefined
 
 from .auth import identity_label
-from .security import csp_nonce
+from .security import csp_nonce, trusted_script
 
 
 def node_value(value) -> str:
     """Kratos node values are JSON; render booleans and numbers as JSON does."""
     if value is None or isinstance(value, Undefined):
         return ""
-    if isinstance(value, (bool, int, float)):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def when(timestamp: str | None) -> str:
@@ -40,5 +36,6 @@ def register(app) -> None:
     app.jinja_env.filters["node_value"] = node_value
     app.jinja_env.filters["when"] = when
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["trusted_script"] = trusted_script
     app.jinja_env.globals["identity_label"] = identity_label
     app.jinja_env.globals["current_session"] = lambda: g.get("session")

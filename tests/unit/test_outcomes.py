@@ -10,7 +10,7 @@ from support import recorded
 
 def outcome_of(name, status=None):
     rec = recorded(name)
-    return interpret(Answer(status or rec["status"], rec["body"], rec["set_cookie"]))
+    return interpret(Answer(status or rec["status"], rec["body"]))
 
 
 @pytest.mark.parametrize("name, kind", [
