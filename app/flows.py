@@ -184,13 +184,17 @@ def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | 
     action_args = {"flow": flow["id"]}
     if return_to:
         action_args["return_to"] = return_to
-    title, lead, sign_out_offer = kind.title, None, None
+    title, lead, lead_account, sign_out_offer = kind.title, None, None, None
     refresh = kind.name == "login" and bool(flow.get("refresh")) and g.session is not None
     second_factor = kind.name == "login" and flow.get("requested_aal") == "aal2"
     if refresh:
         title, lead = "Confirm it's you", "To continue, please confirm it's you by signing in again as"
-        sign_out_offer = f"Not {identity_label(g.session)}?"
-        fill_refresh_identifier(flow, identity_label(g.session))
+        lead_account = identity_label(g.session)
+        sign_out_offer = f"Not {lead_account}?"
+        fill_refresh_identifier(flow, lead_account)
+    elif kind.name == "registration" and hidden_traits(flow):
+        # Step two of registration: the details from step one travel as hidden fields.
+        lead, lead_account = "Choose how you will sign in as", ", ".join(hidden_traits(flow))
     elif second_factor:
         title = "Second factor"
         lead = "Your account has a second factor. Use it to finish signing in."
@@ -203,12 +207,22 @@ def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | 
     nodes = (flow.get("ui") or {}).get("nodes") or []
     return render_template(
         "flow.html", kind=kind, flow=flow, notice=notice, links=links, messages=messages,
-        sections=sections, refresh=refresh, title=title, lead=lead, sign_out_offer=sign_out_offer,
+        sections=sections, title=title, lead=lead, lead_account=lead_account, sign_out_offer=sign_out_offer,
         uses_webauthn=any(n.get("type") == "script" for n in nodes),
         form_action=url_for(f"flows.{kind.name}", **action_args),
         reauthenticate_url=url_for("flows.login", refresh="true", return_to=url_for(
             "flows.settings", _external=True)) if kind.name == "settings" else None,
     ), status
+
+
+def hidden_traits(flow: dict) -> list[str]:
+    """Values of traits the flow carries as hidden inputs (registration's second step)."""
+    values = []
+    for node in (flow.get("ui") or {}).get("nodes") or []:
+        attrs = node.get("attributes") or {}
+        if attrs.get("type") == "hidden" and str(attrs.get("name", "")).startswith("traits.") and attrs.get("value"):
+            values.append(str(attrs["value"]))
+    return values
 
 
 def fill_refresh_identifier(flow: dict, identifier: str) -> None:

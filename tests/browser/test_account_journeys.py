@@ -31,7 +31,7 @@ def test_password_change_after_the_privileged_window_completes_after_reauthentic
     password_form.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
-    expect(page.locator("#refresh-account")).to_have_text(email)
+    expect(page.locator("#lead-account")).to_have_text(email)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()

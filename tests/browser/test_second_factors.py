@@ -77,6 +77,23 @@ def test_backup_codes_generate_confirm_sign_in_with_one_and_never_again(stack, p
     page.get_by_role("button", name="Use backup recovery code").click()
     expect_home(page, stack, email, aal="aal2")
 
+    # Later: reveal, then regenerate; the old codes stop working once the new ones are confirmed.
+    page.goto(stack.ui_url + "/settings")
+    page.get_by_role("button", name="Reveal backup recovery codes").click()
+    page.get_by_role("button", name="Generate new backup recovery codes").click()
+    fresh = page.locator("#group-lookup_secret ul.secrets li").all_inner_texts()
+    assert len(fresh) == len(codes) and set(fresh).isdisjoint(codes)
+    page.get_by_role("button", name="Confirm backup recovery codes").click()
+    expect(page.locator("#group-lookup_secret")).to_contain_text("Your changes have been saved!")
+    sign_out(page, stack)
+    sign_in(page, stack, email)
+    page.get_by_label("Backup recovery code").fill(codes[2].strip())
+    page.get_by_role("button", name="Use backup recovery code").click()
+    expect(page.locator(".msg-error")).to_be_visible()
+    page.get_by_label("Backup recovery code").fill(fresh[0].strip())
+    page.get_by_role("button", name="Use backup recovery code").click()
+    expect_home(page, stack, email, aal="aal2")
+
     page.goto(stack.ui_url + "/settings")
     page.get_by_role("button", name="Disable this method").click()
     expect(page.locator("#group-lookup_secret")).to_contain_text("Your changes have been saved!")

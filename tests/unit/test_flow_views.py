@@ -136,8 +136,9 @@ def test_registration_renders_traits_and_password_errors(client, kratos):
     password_node = next(n for n in rec["body"]["ui"]["nodes"] if n["attributes"].get("name") == "password")
     assert resp.status_code == 400
     assert password_node["messages"][0]["text"] in html
-    # Step two of registration carries the email from step one.
+    # Step two of registration carries the email from step one, and says so.
     assert 'name="traits.email" value="recorded@example.com"' in html
+    assert '<strong id="lead-account">recorded@example.com</strong>' in html
 
 
 def test_signed_in_user_visiting_login_goes_home(signed_in):

@@ -73,7 +73,7 @@ def test_refresh_login_says_why_names_the_account_and_offers_sign_out(signed_in,
     html = signed_in.get(f"/login?flow={rec['body']['id']}").get_data(as_text=True)
     email = recorded("whoami")["body"]["identity"]["traits"]["email"]
     assert "Confirm it&#39;s you" in html
-    assert f'<strong id="refresh-account">{email}</strong>' in html
+    assert f'<strong id="lead-account">{email}</strong>' in html
     assert 'class="not-you"' in html and 'action="/logout"' in html
     assert "/registration" not in html.split("<main")[1]
 
