@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 
 from . import outcomes
 from .kratos import KratosUnavailable
-from .outcomes import Redirect, Success
+from .outcomes import Redirect
 from .security import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
@@ -44,12 +44,12 @@ def load_session() -> None:
     if current_app.config["SETTINGS"].session_cookie_name not in request.cookies:
         return
     outcome = outcomes.interpret(kratos().whoami())
-    if isinstance(outcome, Success) and isinstance(outcome.body, dict):
+    if outcomes.success_body(outcome) is not None:
         g.session = extend_if_expiring(outcome.body)
     elif isinstance(outcome, Redirect) and safe_redirect_target(outcome.url):
         # session_aal2_required: signed in, but a second factor is owed; afterwards, back here.
         g.session_redirect = with_return_to(outcome.url, request.url)
-    elif isinstance(outcome, outcomes.Failure) and outcome.status >= 500:
+    elif outcomes.kratos_failed(outcome):
         raise ServiceFailure(outcome)
 
 
@@ -91,7 +91,8 @@ def extend_if_expiring(session: dict) -> dict:
         fresh = outcomes.interpret(kratos().whoami())
     except KratosUnavailable:
         return session  # still signed in until the session's own expiry
-    return fresh.body if isinstance(fresh, Success) and isinstance(fresh.body, dict) else session
+    body = outcomes.success_body(fresh)
+    return body if body is not None else session
 
 
 class ServiceFailure(Exception):

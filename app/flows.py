@@ -10,7 +10,6 @@ Login, registration, settings, recovery and verification differ only in the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit

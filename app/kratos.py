@@ -93,6 +93,17 @@ def _forwarded_headers() -> dict[str, str]:
     return headers
 
 
+def _answer(status: int, content: bytes, what: str) -> Answer:
+    """An Answer from a raw reply; `what` names the call (no query string) for the log."""
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = None
+    if status >= 500:
+        log.error("kratos %s answered %s", what, status)
+    return Answer(status, body)
+
+
 def relay_cookies(set_cookies: Iterable[str]) -> None:
     """Queue Set-Cookie headers for the response now being built (see app.create_app)."""
     if has_request_context():
@@ -122,15 +133,8 @@ class KratosClient:
             # Only the path: the query may hold a logout token.
             log.warning("kratos %s %s failed: %s", method, path, type(exc).__name__)
             raise KratosUnavailable(f"{method} {path}") from None
-        set_cookies = resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else []
-        relay_cookies(set_cookies)
-        try:
-            body = resp.json() if resp.content else None
-        except ValueError:
-            body = None
-        if resp.status_code >= 500:
-            log.error("kratos %s %s answered %s", method, path, resp.status_code)
-        return Answer(resp.status_code, body)
+        relay_cookies(resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else [])
+        return _answer(resp.status_code, resp.content, f"{method} {path}")
 
     # -- browser-facing calls ----------------------------------------------
 
@@ -189,10 +193,4 @@ class KratosClient:
         except urllib3.exceptions.HTTPError as exc:
             log.warning("kratos admin %s.%s failed: %s", api, method, type(exc).__name__)
             raise KratosUnavailable(f"admin {api}.{method}") from None
-        try:
-            body = json.loads(resp.data) if resp.data else None
-        except ValueError:
-            body = None
-        if resp.status >= 500:
-            log.error("kratos admin %s.%s answered %s", api, method, resp.status)
-        return Answer(resp.status, body)
+        return _answer(resp.status, resp.data, f"admin {api}.{method}")

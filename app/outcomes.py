@@ -69,6 +69,16 @@ RETURN_TO_FORBIDDEN = Failure(400, "That return address is not allowed",
                               "The page you were sent from asked to return you to an address this site does not trust.")
 
 
+def kratos_failed(outcome: Any) -> bool:
+    """Kratos itself broke (5xx), as opposed to refusing this request."""
+    return isinstance(outcome, Failure) and outcome.status >= 500
+
+
+def success_body(outcome: Any) -> dict | None:
+    """The JSON object a Success carries, else None."""
+    return outcome.body if isinstance(outcome, Success) and isinstance(outcome.body, dict) else None
+
+
 def has_errors(flow: dict) -> bool:
     ui = flow.get("ui") or {}
     messages = list(ui.get("messages") or [])

@@ -59,11 +59,11 @@ def flow_error():
     error = {}
     if error_id:
         outcome = outcomes.interpret(kratos().get_flow_error(error_id))
-        if isinstance(outcome, Failure) and outcome.status >= 500:
+        if outcomes.kratos_failed(outcome):
             return render_failure(outcome)
-        if isinstance(outcome, Success) and isinstance(outcome.body, dict) \
-                and isinstance(outcome.body.get("error"), dict):
-            error = outcome.body["error"]
+        body = outcomes.success_body(outcome) or {}
+        if isinstance(body.get("error"), dict):
+            error = body["error"]
     code = error.get("code")
     status = code if isinstance(code, int) and 400 <= code <= 599 else 404
     title, message = FRIENDLY_ERRORS.get(error.get("id"), None) or BY_STATUS.get(status) or (
@@ -85,12 +85,13 @@ def logout():
     outcome = outcomes.interpret(kratos().create_logout_flow())
     if isinstance(outcome, SignInRequired):  # the session had already ended
         return redirect(url_for("flows.login"), code=303)
-    if isinstance(outcome, Success) and isinstance(outcome.body, dict) and outcome.body.get("logout_token"):
-        outcome = outcomes.interpret(kratos().perform_logout(outcome.body["logout_token"]))
+    token = (outcomes.success_body(outcome) or {}).get("logout_token")
+    if token:
+        outcome = outcomes.interpret(kratos().perform_logout(token))
         if isinstance(outcome, (Success, SignInRequired)):
             return redirect(url_for("flows.login"), code=303)
     # Never claim a sign-out that did not happen.
-    failure = outcome if isinstance(outcome, Failure) and outcome.status >= 500 else LOGOUT_FAILED
+    failure = outcome if outcomes.kratos_failed(outcome) else LOGOUT_FAILED
     return render_failure(failure, retry_url=url_for("pages.logout"))
 
 

@@ -64,7 +64,7 @@ def revoke():
     outcome = outcomes.interpret(kratos().revoke_my_session(session_id))
     if isinstance(outcome, Success):
         return render_sessions(("success", "That session was signed out."))
-    if isinstance(outcome, Failure) and outcome.status >= 500:
+    if outcomes.kratos_failed(outcome):
         return render_failure(outcome, retry_url=url_for("sessions.list_sessions"))
     return render_sessions(("error", "That session could not be signed out; it may have ended already."))
 
@@ -76,6 +76,6 @@ def revoke_others():
     if isinstance(outcome, Success):
         # Kratos's "count" includes sessions that had already ended, so it is not shown.
         return render_sessions(("success", "All your other sessions were signed out."))
-    if isinstance(outcome, Failure) and outcome.status >= 500:
+    if outcomes.kratos_failed(outcome):
         return render_failure(outcome, retry_url=url_for("sessions.list_sessions"))
     return render_sessions(("error", "Your other sessions could not be signed out. Please try again."))
