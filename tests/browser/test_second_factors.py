@@ -54,6 +54,8 @@ def test_backup_codes_generate_confirm_sign_in_with_one_and_never_again(stack, p
     sign_up(page, stack, email)
     page.goto(stack.ui_url + "/settings")
     page.get_by_role("button", name="Generate new backup recovery codes").click()
+    # Read the codes only once the new page is there (all_inner_texts does not wait).
+    expect(page.get_by_role("button", name="Confirm backup recovery codes")).to_be_visible()
     codes = page.locator("#group-lookup_secret ul.secrets li").all_inner_texts()
     assert len(codes) >= 6 and all(re.fullmatch(r"[a-z0-9]{8}", c.strip()) for c in codes)
     page.get_by_role("button", name="Confirm backup recovery codes").click()
@@ -81,6 +83,7 @@ def test_backup_codes_generate_confirm_sign_in_with_one_and_never_again(stack, p
     page.goto(stack.ui_url + "/settings")
     page.get_by_role("button", name="Reveal backup recovery codes").click()
     page.get_by_role("button", name="Generate new backup recovery codes").click()
+    expect(page.get_by_role("button", name="Confirm backup recovery codes")).to_be_visible()
     fresh = page.locator("#group-lookup_secret ul.secrets li").all_inner_texts()
     assert len(fresh) == len(codes) and set(fresh).isdisjoint(codes)
     page.get_by_role("button", name="Confirm backup recovery codes").click()
