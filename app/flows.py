@@ -191,9 +191,9 @@ def render_flow(kind: FlowKind, flow: dict, *, status: int = 200, notice: str | 
         lead_account = identity_label(g.session)
         sign_out_offer = f"Not {lead_account}?"
         fill_refresh_identifier(flow, lead_account)
-    elif kind.name == "registration" and hidden_traits(flow):
+    elif kind.name == "registration" and (carried := hidden_traits(flow)):
         # Step two of registration: the details from step one travel as hidden fields.
-        lead, lead_account = "Choose how you will sign in as", ", ".join(hidden_traits(flow))
+        lead, lead_account = "Choose how you will sign in as", ", ".join(carried)
     elif second_factor:
         title = "Second factor"
         lead = "Your account has a second factor. Use it to finish signing in."
