@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from urllib.parse import urlsplit
+
 from dotenv import load_dotenv
 from flask import Flask, g
+from werkzeug.wrappers import Response
 
-from .config import ConfigError, Settings  # noqa: F401 - re-exported for the entry point
+from .config import ConfigError, Settings
 from .kratos import KratosClient
+from .redirects import RedirectRule
+
+__all__ = ["ConfigError", "Settings", "create_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,9 +25,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config["SETTINGS"] = settings
+    # Our own origin comes from UI_URL: a request for any other host gets 400.
+    app.config["TRUSTED_HOSTS"] = [urlsplit(settings.ui_url).hostname]
     from .security import content_security_policy
 
-    app.config["CSP"] = content_security_policy(settings)
+    app.extensions["redirects"] = rule = RedirectRule(settings)
+    app.config["CSP"] = content_security_policy(settings, rule)
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,22 +39,24 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
                                             settings.kratos_timeout)
 
-    from . import auth, flows, pages, security, sessions, templating
+    from . import auth, errors, flows, pages, security, sessions, templating
 
-    # Before the session hook: a refused cross-site POST costs Kratos nothing.
+    # Before the session hook: a refused host or cross-site POST costs Kratos nothing.
+    app.before_request(security.reject_untrusted_host)
     app.before_request(security.reject_cross_site_post)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(flows.bp)
     app.register_blueprint(sessions.bp)
-    pages.register_error_handlers(app)
+    errors.register_error_handlers(app)
     templating.register(app)
 
     @app.after_request
-    def finish(response):
+    def finish(response: Response) -> Response:
         # Kratos's cookies (session, CSRF, continuity) reach the browser only this way.
-        for cookie in g.pop("kratos_set_cookies", []):
-            response.headers.add("Set-Cookie", cookie)
+        if "browser" in g:
+            for cookie in g.browser.set_cookies:
+                response.headers.add("Set-Cookie", cookie)
         return security.apply_security_headers(response)
 
     return app

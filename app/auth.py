@@ -9,12 +9,16 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from typing import Any, Callable, TypeVar
+
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from . import outcomes
-from .kratos import KratosUnavailable
+from .errors import ServiceFailure
+from .kratos import Browser, KratosClient, KratosUnavailable
 from .outcomes import Redirect
-from .security import safe_redirect_target
+from .redirects import RedirectRule
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -22,34 +26,64 @@ log = logging.getLogger(__name__)
 # (session id, expires_at) pairs this process already tried to extend: Kratos
 # ignores an extend outside session.earliest_possible_extend, and we must not
 # ask again on every request.
-_extend_attempts: OrderedDict = OrderedDict()
+_extend_attempts: OrderedDict[tuple[Any, Any], bool] = OrderedDict()
 _extend_lock = threading.Lock()
 _EXTEND_MEMORY = 10_000
 
 
-def kratos():
-    return current_app.extensions["kratos"]
+# Endpoints that never need to know who is signed in.
+NO_SESSION_ENDPOINTS = frozenset({"static", "health.alive", "health.ready", "pages.alive", "pages.ready"})
+
+
+def kratos() -> KratosClient:
+    client: KratosClient = current_app.extensions["kratos"]
+    return client
+
+
+def rule() -> RedirectRule:
+    redirect_rule: RedirectRule = current_app.extensions["redirects"]
+    return redirect_rule
+
+
+def browser() -> Browser:
+    """The browser behind this request, as the Kratos client needs it (built once per request)."""
+    if "browser" not in g:
+        g.browser = Browser(cookies=dict(request.cookies), user_agent=request.headers.get("User-Agent"),
+                            client_ip=request.remote_addr, request_id=g.get("request_id"))
+    found: Browser = g.browser
+    return found
+
+
+def ui_url(path: str) -> str:
+    """An absolute URL of this UI, from UI_URL (never from the Host header)."""
+    return current_app.config["SETTINGS"].ui_url + path
+
+
+def this_page() -> str:
+    """The absolute URL of the page being served, on UI_URL."""
+    return ui_url(request.full_path.rstrip("?"))
 
 
 @bp.before_app_request
 def load_session() -> None:
-    """Put the Kratos session (or None) on `g.session`.
+    """Put the Kratos session (or None) on `g.identity_session`.
 
     A request with no Kratos session cookie costs no call to Kratos.
     """
-    g.session = None
+    g.identity_session = None
     g.session_redirect = None
-    if request.endpoint in ("static", "pages.alive", "pages.ready"):
+    if request.endpoint in NO_SESSION_ENDPOINTS:
         return
     if current_app.config["SETTINGS"].session_cookie_name not in request.cookies:
         return
-    outcome = outcomes.interpret(kratos().whoami())
-    if outcomes.success_body(outcome) is not None:
-        g.session = extend_if_expiring(outcome.body)
-    elif isinstance(outcome, Redirect) and safe_redirect_target(outcome.url):
+    outcome = outcomes.interpret(kratos().whoami(browser()))
+    body = outcomes.success_body(outcome)
+    if body is not None:
+        g.identity_session = extend_if_expiring(body)
+    elif isinstance(outcome, Redirect) and rule().from_ory(outcome.url):
         # session_aal2_required: signed in, but a second factor is owed; afterwards, back here.
-        g.session_redirect = with_return_to(outcome.url, request.url)
-    elif outcomes.kratos_failed(outcome):
+        g.session_redirect = with_return_to(outcome.url, this_page())
+    elif isinstance(outcome, outcomes.Failure) and outcome.kratos_broke:
         raise ServiceFailure(outcome)
 
 
@@ -65,7 +99,7 @@ def _seconds_left(session: dict) -> float | None:
     return (expires - _now()).total_seconds()
 
 
-def extend_if_expiring(session: dict) -> dict:
+def extend_if_expiring(session: dict[str, Any]) -> dict[str, Any]:
     """Sliding sessions: extend a session that expires within EXTEND_SESSION_WITHIN.
 
     The admin extend moves expires_at but not the browser's cookie, which Kratos
@@ -84,23 +118,15 @@ def extend_if_expiring(session: dict) -> dict:
         while len(_extend_attempts) > _EXTEND_MEMORY:
             _extend_attempts.popitem(last=False)
     try:
-        extended = kratos().admin("IdentityApi", "extend_session", session["id"])
+        extended = kratos().admin("IdentityApi", "extend_session", session["id"], request_id=g.get("request_id"))
         if extended.status not in (200, 204):
             log.warning("Kratos did not extend a session (status %s)", extended.status)
             return session
-        fresh = outcomes.interpret(kratos().whoami())
+        fresh = outcomes.interpret(kratos().whoami(browser()))
     except KratosUnavailable:
         return session  # still signed in until the session's own expiry
     body = outcomes.success_body(fresh)
     return body if body is not None else session
-
-
-class ServiceFailure(Exception):
-    """Kratos failed while the page was being prepared; rendered by the error handler."""
-
-    def __init__(self, failure: outcomes.Failure):
-        super().__init__(failure.title)
-        self.failure = failure
 
 
 def with_return_to(url: str, return_to: str) -> str:
@@ -112,27 +138,30 @@ def with_return_to(url: str, return_to: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query + [("return_to", return_to)])))
 
 
-def sign_in_redirect():
-    """To sign-in (or the second factor Kratos asked for), then back to this page."""
+def sign_in_redirect(return_to: str | None = None) -> Response:
+    """To sign-in (or the second factor Kratos asked for), then back to `return_to` (this page)."""
     if g.session_redirect:
         return redirect(g.session_redirect, code=303)
-    return redirect(url_for("flows.login", return_to=request.url), code=303)
+    return redirect(url_for("flows.login", return_to=return_to or this_page()), code=303)
 
 
-def login_required(view):
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def login_required(view: View) -> View:
     @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.session is None:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.identity_session is None:
             return sign_in_redirect()
         return view(*args, **kwargs)
 
-    return wrapped
+    return wrapped  # type: ignore[return-value]
 
 
-def identity_label(session: dict | None) -> str:
+def identity_label(session: dict[str, Any] | None) -> str:
     """The signed-in identity's email (or id, if the schema has no email)."""
     if not session:
         return ""
     identity = session.get("identity") or {}
     traits = identity.get("traits") or {}
-    return traits.get("email") or traits.get("username") or identity.get("id", "")
+    return str(traits.get("email") or traits.get("username") or identity.get("id", ""))

@@ -21,6 +21,10 @@ def _url(name: str, default: str | None) -> str:
     return value.rstrip("/")
 
 
+def _optional_url(name: str) -> str | None:
+    return _url(name, None) if os.environ.get(name, "").strip() else None
+
+
 def _seconds(name: str, default: str) -> float:
     value = os.environ.get(name, default).strip()
     try:
@@ -69,6 +73,11 @@ class Settings:
     extend_session_within: float | None = None
     # Reverse proxies in front of the UI whose X-Forwarded-For is trusted.
     trusted_proxies: int = 0
+    # This UI's public URL: its own origin comes from here, never from the Host header.
+    ui_url: str = "http://127.0.0.1:4455"
+    # Hydra, when this UI is also its login and consent app (both unset: no OAuth2).
+    hydra_public_url: str | None = None
+    hydra_admin_url: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -84,6 +93,12 @@ class Settings:
         cookie = os.environ.get("KRATOS_SESSION_COOKIE", "ory_kratos_session").strip()
         if not cookie:
             raise ConfigError("KRATOS_SESSION_COOKIE is empty")
+        hydra = (_optional_url("HYDRA_PUBLIC_URL"), _optional_url("HYDRA_ADMIN_URL"))
+        if None in hydra and hydra != (None, None):
+            raise ConfigError("HYDRA_PUBLIC_URL and HYDRA_ADMIN_URL are set together or not at all")
+        ui_url = _url("UI_URL", "http://127.0.0.1:4455")
+        if urlsplit(ui_url).path or urlsplit(ui_url).query:
+            raise ConfigError(f"UI_URL={ui_url!r} must be an origin such as https://accounts.example.com")
         return cls(
             kratos_public_url=public,
             kratos_browser_url=_url("KRATOS_BROWSER_URL", public),
@@ -94,4 +109,7 @@ class Settings:
             extend_session_within=parse_duration("EXTEND_SESSION_WITHIN",
                                                  os.environ.get("EXTEND_SESSION_WITHIN", "")),
             trusted_proxies=_count("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")),
+            ui_url=ui_url,
+            hydra_public_url=hydra[0],
+            hydra_admin_url=hydra[1],
         )

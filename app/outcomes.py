@@ -1,131 +1,201 @@
 """The one place that decides what a Kratos answer means.
 
-`interpret` turns any Kratos `Answer` into one of a few outcomes; views only
-map outcomes to pages and redirects, and never look at status codes.
+`interpret` turns any Kratos `Answer` into an `Outcome`, a union of frozen dataclasses;
+views `match` on it and never look at status codes or error ids themselves. Page text
+lives with the views and templates (app/errors.py names each `Problem`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterator
 
 from .kratos import Answer
 
-# Why a flow had to be replaced (app/flows.py words it for the user).
-EXPIRED, CSRF, RESTART = "expired", "csrf", "restart"
+
+class Flow:
+    """A Kratos flow's JSON with the lookups the views need, tolerant of missing parts."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    @property
+    def ui(self) -> dict[str, Any]:
+        ui = self.data.get("ui")
+        return ui if isinstance(ui, dict) else {}
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        return [n for n in self.ui.get("nodes") or [] if isinstance(n, dict)]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return [m for m in self.ui.get("messages") or [] if isinstance(m, dict)]
+
+    def inputs(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(node, attributes) for every input node."""
+        for node in self.nodes:
+            attrs = node.get("attributes")
+            if node.get("type") == "input" and isinstance(attrs, dict):
+                yield node, attrs
+
+    def value_of(self, name: str) -> Any:
+        return next((attrs.get("value") for _, attrs in self.inputs() if attrs.get("name") == name), None)
+
+    def has_message(self, message_id: int) -> bool:
+        return any(m.get("id") == message_id for m in self.messages)
+
+    def all_messages(self) -> list[dict[str, Any]]:
+        """The flow's messages and every node's."""
+        found = list(self.messages)
+        for node in self.nodes:
+            found.extend(m for m in node.get("messages") or [] if isinstance(m, dict))
+        return found
+
+    def has_errors(self) -> bool:
+        return any(m.get("type") == "error" for m in self.all_messages())
 
 
-@dataclass
+class Reason(str, Enum):
+    """Why a flow had to be replaced."""
+
+    EXPIRED = "expired"
+    CSRF = "csrf"
+    RESTART = "restart"
+
+
+class Problem(str, Enum):
+    """What went wrong when nothing on the page can fix it; app/errors.py words each."""
+
+    UNAVAILABLE = "unavailable"  # Kratos could not be reached
+    BAD_GATEWAY = "bad_gateway"  # Kratos broke (5xx)
+    RETURN_TO_FORBIDDEN = "return_to_forbidden"
+    FAILED = "failed"  # any other refusal
+
+
+@dataclass(frozen=True)
 class Success:
     """Kratos accepted the request (200/204); `body` is its JSON, if any."""
+
     body: Any = None
 
+    @property
+    def object(self) -> dict[str, Any]:
+        return self.body if isinstance(self.body, dict) else {}
 
-@dataclass
+
+@dataclass(frozen=True)
 class ShowFlow:
     """A flow to render: a fetched flow, or one returned with validation messages."""
-    flow: dict
+
+    flow: Flow
     invalid: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class NewFlow:
     """The flow is gone (`reason`); continue with `flow_id` if Kratos named one, else start over."""
-    reason: str
+
+    reason: Reason
     flow_id: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Redirect:
     """Send the browser to a URL Kratos chose (422, refresh, aal2, expired GET)."""
+
     url: str
-    reason: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class SignInRequired:
     """No valid session (401)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class AlreadySignedIn:
     """A login or registration was started while a session exists."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Failure:
-    """Nothing the user can fix here: shown as an error page with this HTTP status."""
+    """Nothing the user can fix here: an error page with this HTTP status."""
+
     status: int
-    title: str
-    message: str
-    error_id: str | None = None
+    problem: Problem = Problem.FAILED
+    error_id: str | None = field(default=None)
+
+    @property
+    def kratos_broke(self) -> bool:
+        """Kratos itself failed (5xx or unreachable), as opposed to refusing this request."""
+        return self.status >= 500
 
 
-UNAVAILABLE = Failure(503, "Sign-in service unavailable",
-                      "We could not reach the sign-in service. Please try again in a moment.")
-BAD_GATEWAY = Failure(502, "Sign-in service error",
-                      "The sign-in service had a problem answering. Please try again in a moment.")
-RETURN_TO_FORBIDDEN = Failure(400, "That return address is not allowed",
-                              "The page you were sent from asked to return you to an address this site does not trust.")
+Outcome = Success | ShowFlow | NewFlow | Redirect | SignInRequired | AlreadySignedIn | Failure
+
+UNAVAILABLE = Failure(503, Problem.UNAVAILABLE)
+BAD_GATEWAY = Failure(502, Problem.BAD_GATEWAY)
 
 
-def kratos_failed(outcome: Any) -> bool:
-    """Kratos itself broke (5xx), as opposed to refusing this request."""
-    return isinstance(outcome, Failure) and outcome.status >= 500
+def kratos_failed(outcome: Outcome) -> bool:
+    return isinstance(outcome, Failure) and outcome.kratos_broke
 
 
-def success_body(outcome: Any) -> dict | None:
+def success_body(outcome: Outcome) -> dict[str, Any] | None:
     """The JSON object a Success carries, else None."""
     return outcome.body if isinstance(outcome, Success) and isinstance(outcome.body, dict) else None
 
 
-def has_errors(flow: dict) -> bool:
-    ui = flow.get("ui") or {}
-    messages = list(ui.get("messages") or [])
-    for node in ui.get("nodes") or []:
-        messages.extend(node.get("messages") or [])
-    return any(m.get("type") == "error" for m in messages)
+def _redirect_browser_to(body: Any) -> str | None:
+    url = body.get("redirect_browser_to") if isinstance(body, dict) else None
+    return url if isinstance(url, str) and url else None
 
 
-def interpret(answer: Answer) -> Any:
+def interpret(answer: Answer) -> Outcome:
     status, body, error_id = answer.status, answer.body, answer.error_id
+    has_flow = isinstance(body, dict) and "ui" in body
     if status >= 500:
         return BAD_GATEWAY
     if status in (200, 201, 204):
-        if isinstance(body, dict) and "ui" in body:
-            return ShowFlow(body)
-        return Success(body)
+        return ShowFlow(Flow(body)) if has_flow else Success(body)
     if status == 400:
-        if isinstance(body, dict) and "ui" in body:
+        if has_flow:
             # Also the next step of a multi-step flow (e.g. two-step registration).
-            return ShowFlow(body, invalid=has_errors(body))
+            flow = Flow(body)
+            return ShowFlow(flow, invalid=flow.has_errors())
         if error_id == "session_already_available":
             return AlreadySignedIn()
         if error_id == "self_service_flow_return_to_forbidden":
-            return RETURN_TO_FORBIDDEN
+            return Failure(400, Problem.RETURN_TO_FORBIDDEN)
         # A submit to an unknown or malformed flow id answers 400 with no id.
-        return NewFlow(RESTART)
+        return NewFlow(Reason.RESTART)
     if status == 401:
         return SignInRequired()
     if status == 403:
-        redirect = isinstance(body, dict) and body.get("redirect_browser_to")
+        redirect = _redirect_browser_to(body)
         if error_id in ("session_refresh_required", "session_aal2_required") and redirect:
-            return Redirect(redirect, reason=error_id)
+            return Redirect(redirect)
         if error_id == "security_csrf_violation":
-            return NewFlow(CSRF)
-        return NewFlow(RESTART)
+            return NewFlow(Reason.CSRF)
+        return NewFlow(Reason.RESTART)
     if status == 404:
-        return NewFlow(RESTART)
+        return NewFlow(Reason.RESTART)
     if status == 410:
-        if isinstance(body, dict) and body.get("use_flow_id"):
-            return NewFlow(EXPIRED, flow_id=body["use_flow_id"])
+        use_flow_id = body.get("use_flow_id") if isinstance(body, dict) else None
+        if isinstance(use_flow_id, str) and use_flow_id:
+            return NewFlow(Reason.EXPIRED, flow_id=use_flow_id)
         redirect_to = (answer.error.get("details") or {}).get("redirect_to")
-        if redirect_to:
-            return Redirect(redirect_to, reason="self_service_flow_expired")
-        return NewFlow(EXPIRED)
-    if status == 422:
-        redirect = isinstance(body, dict) and body.get("redirect_browser_to")
-        if redirect:
-            return Redirect(redirect, reason=error_id or "browser_location_change_required")
-    return Failure(status if 400 <= status < 500 else 502, "Something went wrong",
-                   "We could not complete that request. Please start again.", error_id)
+        if isinstance(redirect_to, str) and redirect_to:
+            return Redirect(redirect_to)
+        return NewFlow(Reason.EXPIRED)
+    if status == 422 and (redirect := _redirect_browser_to(body)):
+        return Redirect(redirect)
+    return Failure(status if 400 <= status < 500 else 502, Problem.FAILED, error_id)

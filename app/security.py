@@ -1,17 +1,22 @@
-"""Security headers and redirect validation."""
+"""Security headers, the CSP and the cross-site POST guard."""
 
 from __future__ import annotations
 
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, redirect, request
+from flask import Response, current_app, g, request
+from werkzeug.exceptions import SecurityError
+
+from .config import Settings
+from .redirects import RedirectRule
 
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    nonce: str = g.csp_nonce
+    return nonce
 
 
 def _origin(url: str) -> str:
@@ -28,62 +33,34 @@ def _within(url: str, prefix: str) -> bool:
     return u.path == base or u.path.startswith(base + "/") or not base
 
 
-def safe_return_to(url: str | None) -> str | None:
-    """`url` if it is a place this UI may send a user back to, else None."""
-    if not url:
-        return None
-    if "\\" in url or any(ord(c) < 32 for c in url):
-        return None
-    parts = urlsplit(url)
-    if not parts.scheme and not parts.netloc:
-        # Relative: only a plain path on this origin ("//host" is absolute).
-        return url if url.startswith("/") and not url.startswith("//") else None
-    if parts.scheme not in ("http", "https"):
-        return None
-    allowed = current_app.config["SETTINGS"].allowed_return_urls
-    if _within(url, request.host_url) or any(_within(url, prefix) for prefix in allowed):
-        return url
-    return None
-
-
-def safe_redirect_target(url: str | None) -> str | None:
-    """Like safe_return_to, and also allows Kratos's own browser endpoints."""
-    kratos = current_app.config["SETTINGS"].kratos_browser_url
-    if url and urlsplit(url).scheme in ("http", "https") and _within(url, kratos + "/"):
-        return url
-    return safe_return_to(url)
-
-
-def redirect_to(url: str | None, fallback: str = "/", code: int = 303) -> Response:
-    """Redirect only to validated targets; anything else goes to `fallback`."""
-    target = safe_redirect_target(url) or fallback
-    if target != url and url:
-        current_app.logger.warning("refused redirect to an address outside ALLOWED_RETURN_URLS")
-    return redirect(target, code=code)
-
-
-def content_security_policy(settings) -> str:
-    """The CSP for these settings, with `{nonce}` left to fill per response."""
+def content_security_policy(settings: Settings, rule: RedirectRule) -> str:
+    """The CSP for these settings, with `{nonce}` and `{form_action}` left to fill per response."""
     kratos = _origin(settings.kratos_browser_url)
-    # Forms post to this UI, which may redirect on to Kratos or a return URL;
-    # Chrome applies form-action to those redirects too.
-    form_targets = {"'self'", kratos, *(_origin(u) for u in settings.allowed_return_urls)}
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{{nonce}}' {kratos}",
         "style-src 'self'",
         "img-src 'self' data:",
         f"connect-src 'self' {kratos}",
-        "form-action " + " ".join(sorted(form_targets)),
+        # Chrome applies form-action to every redirect after a form post, so this lists where
+        # a post may end up (redirects.RedirectRule.form_action_origins), plus the page's own extras.
+        "form-action 'self' " + " ".join(rule.form_action_origins()) + "{form_action}",
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "object-src 'none'",
     ])
 
 
+def allow_form_action(*origins: str | None) -> None:
+    """Let this page's forms end up at more origins (e.g. an OAuth2 client's redirect URI)."""
+    g.setdefault("form_action_extra", set()).update(o for o in origins if o)
+
+
 def apply_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.config["CSP"].format(nonce=csp_nonce()))
+    extra = "".join(f" {origin}" for origin in sorted(g.get("form_action_extra", ())))
+    headers.setdefault("Content-Security-Policy", current_app.config["CSP"].format(nonce=csp_nonce(),
+                                                                                   form_action=extra))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
@@ -92,6 +69,15 @@ def apply_security_headers(response: Response) -> Response:
         # Flow and session pages hold CSRF tokens and personal data.
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def reject_untrusted_host() -> Response | None:
+    """A request for a host other than UI_URL's (Host, or X-Forwarded-Host from a trusted
+    proxy) is answered 400 before anything else runs: no page may be built on that host."""
+    if isinstance(request.routing_exception, SecurityError):
+        return Response("This site is not served at that address.", 400,
+                        {"Content-Type": "text/plain; charset=utf-8"})
+    return None
 
 
 def reject_cross_site_post() -> Response | None:
@@ -107,7 +93,7 @@ def reject_cross_site_post() -> Response | None:
     if fetch_site is not None:
         allowed = fetch_site in ("same-origin", "none")
     elif origin is not None:  # browsers that predate Sec-Fetch-*
-        allowed = origin == _origin(request.host_url)
+        allowed = origin == current_app.config["SETTINGS"].ui_url
     else:  # not a browser form: no cookies a page of another site could ride on
         allowed = True
     if allowed:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from . import outcomes
-from .auth import kratos, login_required, sign_in_redirect
+from .auth import browser, kratos, login_required, sign_in_redirect
+from .errors import Page, render_failure
 from .kratos import is_kratos_id
 from .outcomes import Failure, SignInRequired, Success
-from .pages import render_failure
 
 bp = Blueprint("sessions", __name__)
 
 
-def _latest_device(session: dict) -> dict:
-    devices = session.get("devices") or []
+def _latest_device(session: dict[str, Any]) -> dict[str, Any]:
+    devices = [d for d in session.get("devices") or [] if isinstance(d, dict)]
     return devices[-1] if devices else {}
 
 
-def _rows(current: dict, others: list) -> list[dict]:
+def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for session in [current, *others]:
         device = _latest_device(session)
@@ -36,32 +39,32 @@ def _rows(current: dict, others: list) -> list[dict]:
     return rows
 
 
-def render_sessions(message: tuple[str, str] | None = None):
-    outcome = outcomes.interpret(kratos().list_my_sessions())
+def render_sessions(message: tuple[str, str] | None = None) -> Response | Page | str:
+    outcome = outcomes.interpret(kratos().list_my_sessions(browser()))
     if isinstance(outcome, SignInRequired):
         return sign_in_redirect()
     if not isinstance(outcome, Success):
         return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
     listed = outcome.body if isinstance(outcome.body, list) else []
-    others = [s for s in listed if isinstance(s, dict) and s.get("id") != g.session.get("id")]
-    return render_template("sessions.html", rows=_rows(g.session, others), message=message)
+    others = [s for s in listed if isinstance(s, dict) and s.get("id") != g.identity_session.get("id")]
+    return render_template("sessions.html", rows=_rows(g.identity_session, others), message=message)
 
 
 @bp.route("/sessions")
 @login_required
-def list_sessions():
+def list_sessions() -> Response | Page | str:
     return render_sessions()
 
 
 @bp.route("/sessions/revoke", methods=["POST"])
 @login_required
-def revoke():
+def revoke() -> Response | Page | str:
     session_id = request.form.get("session_id", "")
-    if session_id == g.session.get("id"):
+    if session_id == g.identity_session.get("id"):
         return render_sessions(("error", "To end this session, sign out."))
     if not is_kratos_id(session_id):
         return render_sessions(("error", "That is not one of your sessions."))
-    outcome = outcomes.interpret(kratos().revoke_my_session(session_id))
+    outcome = outcomes.interpret(kratos().revoke_my_session(browser(), session_id))
     if isinstance(outcome, Success):
         return render_sessions(("success", "That session was signed out."))
     if outcomes.kratos_failed(outcome):
@@ -71,8 +74,8 @@ def revoke():
 
 @bp.route("/sessions/revoke-others", methods=["POST"])
 @login_required
-def revoke_others():
-    outcome = outcomes.interpret(kratos().revoke_my_other_sessions())
+def revoke_others() -> Response | Page | str:
+    outcome = outcomes.interpret(kratos().revoke_my_other_sessions(browser()))
     if isinstance(outcome, Success):
         # Kratos's "count" includes sessions that had already ended, so it is not shown.
         return render_sessions(("success", "All your other sessions were signed out."))

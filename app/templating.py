@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
-from flask import g
+from flask import Flask, g
 from jinja2 import Undefined
 
-from .auth import identity_label
+from .auth import identity_label, rule
+from .redirects import refused
 from .security import csp_nonce, trusted_script
 
 
-def node_value(value) -> str:
+def node_value(value: Any) -> str:
     """Kratos node values are JSON; render booleans and numbers as JSON does."""
     if value is None or isinstance(value, Undefined):
         return ""
@@ -30,12 +32,33 @@ def when(timestamp: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def register(app) -> None:
+def issued_link(url: Any) -> str | None:
+    """A link from Kratos data (an `a` node), through the redirect rule; a bad one is dropped."""
+    checked = rule().from_ory(url if isinstance(url, str) else None)
+    if url and checked is None:
+        refused("Kratos link")
+    return checked
+
+
+def image_source(url: Any) -> str | None:
+    """An image from Kratos data (the TOTP QR code), through the same rule."""
+    checked = rule().image_source(url if isinstance(url, str) else None)
+    if url and checked is None:
+        refused("Kratos image")
+    return checked
+
+
+def register(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["node_value"] = node_value
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["issued_link"] = issued_link
+    app.jinja_env.filters["image_source"] = image_source
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["trusted_script"] = trusted_script
     app.jinja_env.globals["identity_label"] = identity_label
-    app.jinja_env.globals["current_session"] = lambda: g.get("session")
+
+    @app.context_processor
+    def signed_in() -> dict[str, Any]:
+        return {"identity_session": g.get("identity_session"), "session_redirect": g.get("session_redirect")}

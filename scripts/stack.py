@@ -136,7 +136,7 @@ class Stack:
 
     def ui_environment(self) -> dict:
         return {**os.environ, "KRATOS_PUBLIC_URL": self.public_url_internal, "KRATOS_BROWSER_URL": self.public_url,
-                "KRATOS_ADMIN_URL": self.admin_url, "ALLOWED_RETURN_URLS": self.ui_url,
+                "KRATOS_ADMIN_URL": self.admin_url, "ALLOWED_RETURN_URLS": self.ui_url, "UI_URL": self.ui_url,
                 "PYTHONUNBUFFERED": "1", **self.ui_env}
 
     # -- processes -----------------------------------------------------------

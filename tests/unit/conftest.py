@@ -28,7 +28,7 @@ UI = "http://127.0.0.1:4455"  # the UI URL the recorder configured Kratos with
 def settings() -> Settings:
     return Settings(kratos_public_url=KRATOS, kratos_browser_url=recorded_kratos_origin(),
                     kratos_admin_url="http://kratos.internal:4434", allowed_return_urls=(UI,),
-                    kratos_timeout=2, session_cookie_name="ory_kratos_session")
+                    kratos_timeout=2, session_cookie_name="ory_kratos_session", ui_url=UI)
 
 
 @pytest.fixture

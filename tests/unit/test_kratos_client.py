@@ -9,8 +9,9 @@ import ory_client  # noqa: F401 - imported up front so its slow import is not ti
 import pytest
 
 from app import create_app
+from app.auth import browser
 from app.config import Settings
-from app.kratos import KratosClient, KratosUnavailable
+from app.kratos import Browser, KratosClient, KratosUnavailable
 from unit.conftest import KRATOS
 
 
@@ -19,7 +20,7 @@ def test_forwards_cookie_user_agent_and_the_client_ip(app, kratos):
     with app.test_request_context("/", headers={"Cookie": "ory_kratos_session=abc; other=1",
                                                 "User-Agent": "Firefox/130", "X-Forwarded-For": "203.0.113.9"},
                                   environ_base={"REMOTE_ADDR": "198.51.100.2"}):
-        app.extensions["kratos"].whoami()
+        app.extensions["kratos"].whoami(browser())
     sent = kratos.calls[0].request.headers
     assert sent["Cookie"] == "ory_kratos_session=abc; other=1"
     assert sent["User-Agent"] == "Firefox/130"
@@ -32,7 +33,8 @@ def test_behind_a_trusted_proxy_the_forwarded_client_ip_reaches_kratos(settings,
     kratos.answer("GET", "/sessions/whoami", "whoami")
     client = app.test_client()
     client.set_cookie("ory_kratos_session", "abc")
-    client.get("/", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    client.get("/", base_url="http://127.0.0.1:4455", headers={"X-Forwarded-For": "203.0.113.9"},
+               environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert kratos.calls[0].request.headers["X-Forwarded-For"] == "203.0.113.9"
 
 
@@ -40,8 +42,8 @@ def test_a_cookie_kratos_just_set_is_sent_on_the_next_call_of_the_same_request(a
     kratos.answer("GET", "/self-service/verification/browser", "registration_flow")  # sets a CSRF cookie
     kratos.answer("GET", "/sessions/whoami", "whoami")
     with app.test_request_context("/", headers={"Cookie": "ory_kratos_session=abc"}):
-        app.extensions["kratos"].create_browser_flow("verification")
-        app.extensions["kratos"].whoami()
+        app.extensions["kratos"].create_browser_flow(browser(), "verification")
+        app.extensions["kratos"].whoami(browser())
     cookies = dict(c.split("=", 1) for c in kratos.calls[1].request.headers["Cookie"].split("; "))
     assert cookies["ory_kratos_session"] == "abc"
     assert any(name.startswith("csrf_token_") for name in cookies)
@@ -52,9 +54,9 @@ def test_shared_session_never_stores_one_users_cookies_for_the_next(app, kratos)
     kratos.answer("GET", "/sessions/whoami", "whoami_unauthorized")
     client = app.extensions["kratos"]
     with app.test_request_context("/"):
-        client.submit_flow("login", "id", [("a", "b")])
+        client.submit_flow(browser(), "login", "id", [("a", "b")])
     with app.test_request_context("/"):
-        client.whoami()
+        client.whoami(browser())
     assert "Cookie" not in kratos.calls[1].request.headers
 
 
@@ -69,7 +71,7 @@ def silent_server():
 def test_a_silent_kratos_times_out_into_a_503_page():
     server = silent_server()
     url = f"http://127.0.0.1:{server.getsockname()[1]}"
-    app = create_app(Settings(url, url, url, (), 0.3, "ory_kratos_session"))
+    app = create_app(Settings(url, url, url, (), 0.3, "ory_kratos_session", ui_url="http://localhost"))
     client = app.test_client()
     client.set_cookie("ory_kratos_session", "x")
     try:
@@ -83,7 +85,7 @@ def test_a_silent_kratos_times_out_into_a_503_page():
 def test_failures_are_logged_without_query_strings(caplog):
     client = KratosClient("http://127.0.0.1:9", "http://127.0.0.1:9", 0.5)
     with caplog.at_level(logging.WARNING), pytest.raises(KratosUnavailable):
-        client.perform_logout("ory_lo_secret-token")
+        client.perform_logout(Browser(), "ory_lo_secret-token")
     assert "perform" not in caplog.text and "ory_lo_secret-token" not in caplog.text
     assert "/self-service/logout" in caplog.text
 

@@ -16,7 +16,7 @@ EXPIRES = datetime.fromisoformat(SESSION["expires_at"].replace("Z", "+00:00"))
 @pytest.fixture
 def sliding(settings, kratos, monkeypatch):
     """A signed-in browser; `at(seconds_left)` sets the clock that many seconds before expiry."""
-    app = create_app(dataclasses.replace(settings, extend_session_within=600))
+    app = create_app(dataclasses.replace(settings, extend_session_within=600, ui_url="http://localhost"))
     auth._extend_attempts.clear()
     client = app.test_client()
     client.set_cookie("ory_kratos_session", "opaque")

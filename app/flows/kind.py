@@ -1,0 +1,52 @@
+"""What a flow is made of: its `FlowKind` data and hooks, and the `Page` it renders into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from ..outcomes import Flow, Reason
+
+# What a view answers: a redirect, or a rendered page with its status.
+View = Response | tuple[str, int]
+
+
+@dataclass
+class Page:
+    """What the flow page shows around Kratos's forms; a FlowKind's `page` hook adjusts it."""
+
+    title: str
+    return_to: str | None
+    lead: str | None = None
+    lead_account: str | None = None
+    # "Not you?" / "Can't use your second factor?" beside a sign-out button; no other links then.
+    sign_out_offer: str | None = None
+    links: list[tuple[str, str]] = field(default_factory=list)
+    reauthenticate_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FlowKind:
+    name: str
+    title: str
+    # Query parameters passed on to Kratos's /self-service/<name>/browser.
+    init_params: tuple[str, ...]
+    # Other flows linked from this page: (endpoint, label); return_to is passed on.
+    links: tuple[tuple[str, str], ...] = ()
+    requires_session: bool = False
+    # One form per node group (settings), instead of one form for the flow.
+    form_per_group: bool = False
+    # What the user reads above a form that replaced a dead one, where it differs from the default.
+    notices: tuple[tuple[Reason, str], ...] = ()
+    # (group, title) in page order.
+    groups: tuple[tuple[str, str], ...] = ()
+    # Hooks, each optional:
+    # a signed-in user asking to start this flow gets this response instead (None: start it);
+    when_signed_in: Callable[[], Response] | None = None
+    # adjusts the page for this flow's state;
+    page: Callable[[Flow, Page], None] | None = None
+    # after a submit answered with the flow again, a response that replaces showing it.
+    after_submit: Callable[[Flow, MultiDict[str, str]], View | None] | None = None

@@ -1,0 +1,23 @@
+"""Account recovery by emailed code."""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..auth import rule
+from ..outcomes import Reason
+from .kind import FlowKind
+
+# Kratos expires a code-by-email flow with its code.
+CODE_EXPIRED = "That code has expired. Enter your email address to get a new one."
+
+
+def when_signed_in() -> Response:
+    """Signed in already: the password can be changed in settings."""
+    return_to = rule().from_browser(request.args.get("return_to"))
+    return redirect(url_for("flows.settings", **({"return_to": return_to} if return_to else {})), code=303)
+
+
+KIND = FlowKind("recovery", "Recover your account", ("return_to",), links=(("flows.login", "Back to sign in"),),
+                notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in)

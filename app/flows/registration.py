@@ -1,0 +1,36 @@
+"""Sign-up, in one or two steps (the second names the account from the first)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ..navigate import to_return_to
+from ..outcomes import Flow
+from .kind import FlowKind, Page
+
+GROUPS = (
+    ("password", "Sign up with a password"),
+    ("passkey", "Sign up with a passkey"),
+    ("code", "Email me a code"),
+    ("oidc", "Sign up with another account"),
+)
+
+
+def hidden_traits(flow: Flow) -> list[str]:
+    """Values of traits the flow carries as hidden inputs (registration's second step)."""
+    return [str(attrs["value"]) for _node, attrs in flow.inputs()
+            if attrs.get("type") == "hidden" and str(attrs.get("name", "")).startswith("traits.")
+            and attrs.get("value")]
+
+
+def page(flow: Flow, page: Page) -> None:
+    if carried := hidden_traits(flow):
+        # Step two: the details from step one travel as hidden fields.
+        page.lead, page.lead_account = "Choose how you will sign in as", ", ".join(carried)
+
+
+KIND = FlowKind(
+    "registration", "Create an account", ("return_to", "login_challenge"),
+    links=(("flows.login", "Already have an account? Sign in"),),
+    groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
+)

@@ -1,0 +1,18 @@
+"""Email verification by code; a signed-in user may skip it for now."""
+
+from __future__ import annotations
+
+from flask import g, url_for
+
+from ..outcomes import Flow, Reason
+from .kind import FlowKind, Page
+from .recovery import CODE_EXPIRED
+
+
+def page(flow: Flow, page: Page) -> None:
+    if g.identity_session is not None and flow.get("state") != "passed_challenge":
+        page.links.append((page.return_to or url_for("pages.home"), "Skip for now"))
+
+
+KIND = FlowKind("verification", "Verify your email address", ("return_to",),
+                notices=((Reason.EXPIRED, CODE_EXPIRED),), page=page)
