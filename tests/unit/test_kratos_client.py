@@ -32,7 +32,7 @@ def test_behind_a_trusted_proxy_the_forwarded_client_ip_reaches_kratos(settings,
     app = create_app(dataclasses.replace(settings, trusted_proxies=1))
     kratos.answer("GET", "/sessions/whoami", "whoami")
     client = app.test_client()
-    client.set_cookie("ory_kratos_session", "abc")
+    client.set_cookie("ory_kratos_session", "abc", domain="127.0.0.1")
     client.get("/", base_url="http://127.0.0.1:4455", headers={"X-Forwarded-For": "203.0.113.9"},
                environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert kratos.calls[0].request.headers["X-Forwarded-For"] == "203.0.113.9"
