@@ -57,9 +57,9 @@ chromium:
 fixtures: install kratos
 	$(PY) scripts/record_fixtures.py
 
-# docker compose with the same Kratos version as the local build.
+# docker compose with the same Kratos and Hydra versions as the local builds.
 compose:
-	KRATOS_VERSION=$(KRATOS_VERSION) docker compose up --build
+	KRATOS_VERSION=$(KRATOS_VERSION) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
 
 # How much the UI adds on top of Kratos: prints a table, writes docs/benchmarks.md.
 bench: install kratos
