@@ -8,14 +8,18 @@ KRATOS_VERSION := $(shell sed -n 's|^require github.com/ory/kratos \(.*\)$$|\1|p
 KRATOS_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kratos-selfservice-ui
 KRATOS_BIN ?= $(KRATOS_CACHE)/kratos-$(KRATOS_VERSION)
 export KRATOS_BIN
+# The Hydra version is written once, in hydra/go.mod.
+HYDRA_VERSION := $(shell sed -n 's|^require github.com/ory/hydra/v2 \(.*\)$$|\1|p' hydra/go.mod)
+HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
+export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install kratos chromium fixtures compose bench
+.PHONY: dev test install kratos hydra chromium fixtures compose bench
 
-dev: install kratos
+dev: install kratos hydra
 	$(PY) scripts/dev.py
 
-test: install kratos chromium
+test: install kratos hydra chromium
 	$(PY) -m pytest
 
 install: $(VENV)/.installed
@@ -36,6 +40,16 @@ kratos:
 	    -o "$(KRATOS_BIN).tmp" . && mv "$(KRATOS_BIN).tmp" "$(KRATOS_BIN)"; \
 	fi
 
+# Same cache and override as Kratos: HYDRA_BIN=... uses yours instead.
+hydra:
+	@if [ ! -x "$(HYDRA_BIN)" ]; then \
+	  echo "building Hydra $(HYDRA_VERSION) into $(HYDRA_BIN) (first time only, a few minutes)"; \
+	  mkdir -p "$(dir $(HYDRA_BIN))" && cd hydra && \
+	  CGO_ENABLED=1 go build -buildvcs=false -tags sqlite \
+	    -ldflags "-X github.com/ory/hydra/v2/driver/config.Version=$(HYDRA_VERSION)" \
+	    -o "$(HYDRA_BIN).tmp" . && mv "$(HYDRA_BIN).tmp" "$(HYDRA_BIN)"; \
+	fi
+
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
@@ -43,9 +57,9 @@ chromium:
 fixtures: install kratos
 	$(PY) scripts/record_fixtures.py
 
-# docker compose with the same Kratos version as the local build.
+# docker compose with the same Kratos and Hydra versions as the local builds.
 compose:
-	KRATOS_VERSION=$(KRATOS_VERSION) docker compose up --build
+	KRATOS_VERSION=$(KRATOS_VERSION) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
 
 # How much the UI adds on top of Kratos: prints a table, writes docs/benchmarks.md.
 bench: install kratos

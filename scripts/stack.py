@@ -1,9 +1,14 @@
-"""Start and stop the whole stack: Kratos, the mail sink and the UI.
+"""Start and stop the whole stack: Kratos, the mail sink, the UI and (optionally) Hydra.
 
 Used by `make dev` (scripts/dev.py, on the default ports), by the tests (on
 free ports, with a fresh in-memory SQLite) and by the fixture recorder. All of
-them use the same kratos/kratos.yml and identity schema; only ports, URLs and
-the DSN are overridden, through Kratos's environment variables.
+them use the same kratos/kratos.yml, identity schema and hydra/hydra.yml; only
+ports, URLs and the DSN are overridden, through the servers' environment variables.
+
+The processes' environment is built from nothing but the basics (PATH, HOME,
+locale, ...) plus what the stack sets, so a developer's exported DSN or .env
+cannot change what the tests run against. Only `make dev` (inherit_env=True)
+passes the caller's environment through, to Kratos and the UI.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 KRATOS_DIR = ROOT / "kratos"
+HYDRA_DIR = ROOT / "hydra"
 FLOW_PAGES = ("error", "login", "registration", "settings", "recovery", "verification")
 
 
@@ -28,20 +34,44 @@ class StackError(Exception):
     """The stack could not start; the message is one line."""
 
 
-def kratos_version() -> str:
-    """The Kratos version, read from the one place it is written: kratos/go.mod."""
-    match = re.search(r"^require github\.com/ory/kratos (\S+)", (KRATOS_DIR / "go.mod").read_text(), re.M)
+def _required_version(directory: Path, module: str) -> str:
+    """A server's version, read from the one place it is written: its wrapper's go.mod."""
+    match = re.search(rf"^require {re.escape(module)} (\S+)", (directory / "go.mod").read_text(), re.M)
     if not match:
-        raise StackError("kratos/go.mod does not require github.com/ory/kratos")
+        raise StackError(f"{directory.name}/go.mod does not require {module}")
     return match.group(1)
 
 
-def kratos_binary() -> Path:
-    """$KRATOS_BIN, or the cached build for this version (made by `make kratos`)."""
-    if os.environ.get("KRATOS_BIN"):
-        return Path(os.environ["KRATOS_BIN"])
+def kratos_version() -> str:
+    return _required_version(KRATOS_DIR, "github.com/ory/kratos")
+
+
+def hydra_version() -> str:
+    return _required_version(HYDRA_DIR, "github.com/ory/hydra/v2")
+
+
+def _binary(name: str, version: str) -> Path:
+    """$<NAME>_BIN, or the cached build for this version (made by `make <name>`)."""
+    if os.environ.get(f"{name.upper()}_BIN"):
+        return Path(os.environ[f"{name.upper()}_BIN"])
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kratos-selfservice-ui"
-    return cache / f"kratos-{kratos_version()}"
+    return cache / f"{name}-{version}"
+
+
+def kratos_binary() -> Path:
+    return _binary("kratos", kratos_version())
+
+
+def hydra_binary() -> Path:
+    return _binary("hydra", hydra_version())
+
+
+# What every process may inherit from the caller: enough to run, nothing that configures it.
+_BASE_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP")
+
+
+def base_environment() -> dict:
+    return {k: v for k, v in os.environ.items() if k in _BASE_ENV or k.startswith("LC_")}
 
 
 def free_port() -> int:
@@ -60,16 +90,70 @@ def port_in_use(port: int) -> bool:
     return False
 
 
+def check_free(named: dict) -> None:
+    """named: what the port is for -> port."""
+    for what, port in named.items():
+        if port_in_use(port):
+            raise StackError(f"port {port} is already in use (needed for the {what})")
+
+
+def hydra_ports(hydra: "Hydra") -> dict:
+    label = "Hydra" if hydra.name == "hydra" else f"Hydra {hydra.name!r}"
+    return {f"{label} public API": hydra.public_port, f"{label} admin API": hydra.admin_port}
+
+
+def migrate(what: str, argv: list, env: dict, cwd: Path) -> None:
+    """Run a server's SQL migrations (argv ends in `-e --yes`: the DSN comes from env)."""
+    migrated = subprocess.run(argv, env=env, cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if migrated.returncode:
+        last = (migrated.stderr.strip().splitlines() or ["no output"])[-1]
+        raise StackError(f"{what} could not migrate its database: {last[:300]}")
+
+
 @dataclass
 class Ports:
     public: int = 4433
     admin: int = 4434
     ui: int = 4455
     smtp: int = 1025
+    hydra_public: int = 4444
+    hydra_admin: int = 4445
 
     @classmethod
     def free(cls) -> "Ports":
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(*(free_port() for _ in range(6)))
+
+
+@dataclass
+class Hydra:
+    """One Hydra server: the stack's own, or another one a test starts (an upstream OIDC provider)."""
+    name: str
+    public_port: int
+    admin_port: int
+    host: str = "127.0.0.1"
+    dsn: str = "memory"
+    # Settings in env form, e.g. {"URLS_LOGIN": ...}, over hydra/hydra.yml.
+    env: dict = field(default_factory=dict)
+    configs: tuple = (HYDRA_DIR / "hydra.yml",)
+
+    @property
+    def public_url(self) -> str:
+        """The public API (and issuer), as browsers reach it."""
+        return f"http://{self.host}:{self.public_port}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    def environment(self) -> dict:
+        # Never the caller's environment: Hydra and Kratos share names such as SERVE_PUBLIC_PORT.
+        return {**base_environment(), "DSN": self.dsn, "SERVE_PUBLIC_PORT": str(self.public_port),
+                "SERVE_ADMIN_PORT": str(self.admin_port), "URLS_SELF_ISSUER": self.public_url + "/", **self.env}
+
+    def argv(self, binary: Path) -> list:
+        return [str(binary), "serve", "all", "--dev", "--sqa-opt-out",
+                *(arg for path in self.configs for arg in ("-c", str(path)))]
 
 
 @dataclass
@@ -86,6 +170,12 @@ class Stack:
     kratos_overlays: tuple = ()
     # "flask" (the development server) or "gunicorn" (production, gunicorn.conf.py).
     server: str = "flask"
+    # Run Hydra too, as the OAuth2 server whose login, consent and logout app is the UI.
+    with_hydra: bool = False
+    hydra_dsn: str = "memory"
+    hydra_env: dict = field(default_factory=dict)
+    # Pass the caller's environment (and .env) to Kratos and the UI: `make dev` only.
+    inherit_env: bool = False
     # None: write each process's output to workdir/<name>.log; else e.g. sys.stdout.
     output: object = None
     procs: dict = field(default_factory=dict)
@@ -112,6 +202,17 @@ class Stack:
     def maildir(self) -> Path:
         return self.workdir / "mail"
 
+    @property
+    def hydra(self) -> Hydra | None:
+        """The stack's own Hydra, when with_hydra."""
+        if not self.with_hydra:
+            return None
+        ui = self.ui_url
+        return Hydra("hydra", self.ports.hydra_public, self.ports.hydra_admin, host=self.host, dsn=self.hydra_dsn,
+                     env={"URLS_LOGIN": ui + "/login", "URLS_REGISTRATION": ui + "/registration",
+                          "URLS_CONSENT": ui + "/consent", "URLS_LOGOUT": ui + "/oauth2/logout",
+                          "URLS_IDENTITY_PROVIDER_URL": self.admin_url, **self.hydra_env})
+
     def kratos_environment(self) -> dict:
         ui = self.ui_url
         env = {
@@ -131,12 +232,19 @@ class Stack:
         }
         for page in FLOW_PAGES:
             env[f"SELFSERVICE_FLOWS_{page.upper()}_UI_URL"] = f"{ui}/{page}"
-        # The caller's own environment passes through, so Kratos env overrides work.
-        return {**env, **os.environ, **self.kratos_env}
+        if self.hydra:
+            env["OAUTH2_PROVIDER_URL"] = self.hydra.admin_url
+        # In `make dev` the caller's own environment passes through, so Kratos env overrides work.
+        return {**base_environment(), **env, **(os.environ if self.inherit_env else {}), **self.kratos_env}
 
     def ui_environment(self) -> dict:
-        return {**os.environ, "KRATOS_PUBLIC_URL": self.public_url_internal, "KRATOS_BROWSER_URL": self.public_url,
+        # Outside `make dev` the UI reads no .env either (python-dotenv honours this variable).
+        caller = os.environ if self.inherit_env else {**base_environment(), "PYTHON_DOTENV_DISABLED": "1"}
+        hydra = {"HYDRA_ADMIN_URL": self.hydra.admin_url, "HYDRA_PUBLIC_URL": self.hydra.public_url} \
+            if self.hydra else {}
+        return {**caller, "KRATOS_PUBLIC_URL": self.public_url_internal, "KRATOS_BROWSER_URL": self.public_url,
                 "KRATOS_ADMIN_URL": self.admin_url, "ALLOWED_RETURN_URLS": self.ui_url, "UI_URL": self.ui_url,
+                **hydra,
                 "PYTHONUNBUFFERED": "1", **self.ui_env}
 
     # -- processes -----------------------------------------------------------
@@ -153,9 +261,9 @@ class Stack:
                  "mail sink (SMTP)": self.ports.smtp}
         if with_ui:
             named["UI"] = self.ports.ui
-        for what, port in named.items():
-            if port_in_use(port):
-                raise StackError(f"port {port} is already in use (needed for the {what})")
+        if self.hydra:
+            named.update(hydra_ports(self.hydra))
+        check_free(named)
 
     def start(self, with_ui: bool = True, timeout: float = 60) -> "Stack":
         binary = kratos_binary()
@@ -167,20 +275,19 @@ class Stack:
         try:
             self._spawn("mailsink", [sys.executable, str(ROOT / "scripts" / "mailsink.py"),
                                      "--port", str(self.ports.smtp), "--maildir", str(self.maildir)],
-                        os.environ.copy())
+                        base_environment())
+            if self.hydra:
+                self.spawn_hydra(self.hydra)
             kratos_env = self.kratos_environment()
             if not self.dsn.startswith("memory"):
-                migrated = subprocess.run([str(binary), "migrate", "sql", "-e", "--yes"], env=kratos_env,
-                                          cwd=KRATOS_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                          text=True)
-                if migrated.returncode:
-                    last = (migrated.stderr.strip().splitlines() or ["no output"])[-1]
-                    raise StackError(f"Kratos could not migrate its database: {last[:300]}")
+                migrate("Kratos", [str(binary), "migrate", "sql", "-e", "--yes"], kratos_env, KRATOS_DIR)
             configs = [arg for path in (KRATOS_DIR / "kratos.yml", *self.kratos_overlays)
                        for arg in ("-c", str(path))]
             self._spawn("kratos", [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out", *configs],
                         kratos_env, cwd=KRATOS_DIR)
             self.wait_http("kratos", self.public_url_internal + "/health/ready", timeout)
+            if self.hydra:
+                self.wait_http(self.hydra.name, self.hydra.admin_url + "/health/ready", timeout)
             self.wait_port("mailsink", self.ports.smtp, timeout)
             if with_ui:
                 self.start_ui(timeout)
@@ -198,6 +305,25 @@ class Stack:
         self._spawn("ui", argv, self.ui_environment())
         self.wait_port("ui", self.ports.ui, timeout)
 
+    def spawn_hydra(self, hydra: Hydra) -> None:
+        """Start a Hydra (migrated first unless in memory); ready once its admin /health/ready answers."""
+        binary = hydra_binary()
+        if not binary.exists():
+            raise StackError(f"no Hydra binary at {binary}: run `make hydra` or set HYDRA_BIN")
+        env = hydra.environment()
+        if not hydra.dsn.startswith("memory"):
+            # Hydra v2.3 deprecates plain `migrate sql`.
+            migrate("Hydra", [str(binary), "migrate", "sql", "up", "-e", "--yes"], env, HYDRA_DIR)
+        self._spawn(hydra.name, hydra.argv(binary), env, cwd=HYDRA_DIR)
+
+    def start_hydra(self, hydra: Hydra, timeout: float = 60) -> Hydra:
+        """Another Hydra next to the stack (e.g. an upstream OIDC provider); stop() stops it too.
+        Its env should set its own URLS_LOGIN, URLS_CONSENT, ...: hydra/hydra.yml's point at the UI."""
+        check_free(hydra_ports(hydra))
+        self.spawn_hydra(hydra)
+        self.wait_http(hydra.name, hydra.admin_url + "/health/ready", timeout)
+        return hydra
+
     def stop_process(self, name: str) -> None:
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
@@ -210,7 +336,8 @@ class Stack:
             proc.wait()
 
     def stop(self) -> None:
-        for name in ("ui", "kratos", "mailsink"):
+        # The UI first, then the servers, in the reverse order of starting.
+        for name in reversed(list(self.procs)):
             self.stop_process(name)
 
     def _alive(self, name: str) -> None:

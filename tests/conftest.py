@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stack import Ports, Stack, kratos_binary
+from stack import Ports, Stack, hydra_binary, kratos_binary
 from support import FAST_KRATOS, require
 
 
@@ -19,13 +19,20 @@ def kratos_bin() -> Path:
     return binary
 
 
+@pytest.fixture(scope="session")
+def hydra_bin() -> Path:
+    binary = hydra_binary()
+    require(binary.exists(), f"Hydra binary {binary}")
+    return binary
+
+
 @contextmanager
 def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
-                  overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask"):
-    """Kratos (fresh in-memory SQLite), the mail sink and the UI on free ports."""
+                  overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False):
+    """Kratos (fresh in-memory SQLite), the mail sink, the UI and optionally Hydra (in memory) on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env=ui_env or {},
-                  kratos_overlays=overlays, host=host, server=server).start()
+                  kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra).start()
     try:
         yield stack
     finally:
@@ -35,4 +42,11 @@ def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, u
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, kratos_bin):
     with running_stack(tmp_path_factory, "stack") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def oauth2_stack(tmp_path_factory, kratos_bin, hydra_bin):
+    """The stack with Hydra, whose login, consent and logout app is the UI."""
+    with running_stack(tmp_path_factory, "oauth2", with_hydra=True) as running:
         yield running

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -22,6 +24,16 @@ def require(present: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is missing: in CI this is a failure, not a skip", pytrace=False)
     pytest.skip(f"{what} is missing (`make test` installs it)")
+
+
+def register_oauth2_client(hydra_admin_url: str, redirect_uri: str, **fields) -> dict:
+    """A new OAuth2 client (authorization code + refresh), through Hydra's admin API; its id and secret included."""
+    client = {"client_name": f"Test app {uuid.uuid4().hex[:8]}", "redirect_uris": [redirect_uri],
+              "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+              "scope": "openid offline_access email", **fields}
+    answer = requests.post(hydra_admin_url + "/admin/clients", json=client, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
 
 
 def recorded(name: str) -> dict:

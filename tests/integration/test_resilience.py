@@ -114,6 +114,7 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_bin):
 def dev_env(tmp_path, ports: Ports, **extra) -> dict:
     return {**os.environ, "DEV_DATA_DIR": str(tmp_path), "SERVE_PUBLIC_PORT": str(ports.public),
             "SERVE_ADMIN_PORT": str(ports.admin), "UI_PORT": str(ports.ui), "SMTP_PORT": str(ports.smtp),
+            "HYDRA_PUBLIC_PORT": str(ports.hydra_public), "HYDRA_ADMIN_PORT": str(ports.hydra_admin),
             "HASHERS_BCRYPT_COST": "4", **extra}
 
 
@@ -130,7 +131,7 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin, host):
+def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin, hydra_bin, host):
     ports = Ports.free()
     overrides = {"DEV_HOST": host, "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
                  "SESSION_EARLIEST_POSSIBLE_EXTEND": "1m",
@@ -163,12 +164,23 @@ def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, k
         assert page.status == 200 and page.form("Sign in")
         assert urlsplit(page.url).hostname == host  # the browser never switches hosts
         assert (tmp_path / "kratos.sqlite").exists()
+
+        # Hydra runs too, persisted, with the demo client whose authorize URL is printed.
+        hydra_public = f"http://{host}:{ports.hydra_public}"
+        discovery = requests.get(hydra_public + "/.well-known/openid-configuration", timeout=5).json()
+        assert discovery["issuer"] == hydra_public + "/"
+        demo_url = f"http://127.0.0.1:{ports.hydra_admin}/admin/clients/demo-app"
+        deadline = time.monotonic() + 30  # registered just after the UI starts listening
+        while requests.get(demo_url, timeout=5).status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert requests.get(demo_url, timeout=5).json()["client_name"] == "Demo app"
+        assert (tmp_path / "hydra.sqlite").exists()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
-    for port in (ports.public, ports.admin, ports.ui, ports.smtp):
+    for port in (ports.public, ports.admin, ports.ui, ports.smtp, ports.hydra_public, ports.hydra_admin):
         assert not port_in_use(port), f"port {port} still held after make dev stopped"
 
 
@@ -177,12 +189,14 @@ def _time(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-def test_dev_stack_names_a_port_already_in_use(tmp_path, kratos_bin):
+@pytest.mark.parametrize("server, needed_for", [("ui", "UI"), ("hydra_admin", "Hydra admin API")])
+def test_dev_stack_names_a_port_already_in_use(tmp_path, kratos_bin, server, needed_for):
     ports = Ports.free()
+    busy = getattr(ports, server)
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", ports.ui))
+        taken.bind(("127.0.0.1", busy))
         taken.listen(1)
         proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
                               env=dev_env(tmp_path, ports), capture_output=True, timeout=60)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"make dev: port {ports.ui} is already in use (needed for the UI)"
+    assert proc.stderr.strip() == f"make dev: port {busy} is already in use (needed for the {needed_for})"
