@@ -1,0 +1,117 @@
+"""The redirect rule against the real Kratos and Hydra: a nested Kratos return_to from the
+browser is refused; a redirect that Kratos issues (to Hydra after a login_challenge, to an
+OIDC provider's authorization URL) is followed."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from urllib.parse import quote
+
+import html5lib
+import pytest
+import requests
+from ada_url import URL
+
+from conftest import running_stack
+from formclient import FormClient
+from integration.test_journeys import PASSWORD, returning_user
+from stack import Hydra, free_port
+from support import register_oauth2_client
+
+NESTED = "/self-service/login/browser?return_to=http:%5C%5Cevil.com"
+
+
+def hops(client: FormClient, url: str, limit: int = 10) -> list[str]:
+    """Every URL a browser visits from `url`, each Location read as a browser reads it."""
+    seen = [url]
+    for _ in range(limit):
+        resp = client.http.get(seen[-1], allow_redirects=False, timeout=10)
+        if resp.status_code not in (301, 302, 303, 307, 308):
+            break
+        seen.append(URL(resp.headers["Location"], base=seen[-1]).href)
+    return seen
+
+
+@pytest.mark.parametrize("path", ["/login", "/registration"])
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_nested_kratos_return_to_never_leaves_for_another_site(stack, path, signed_in):
+    client = FormClient()
+    if signed_in:
+        client, email = returning_user(stack)
+        client.get(stack.ui_url + "/login").submit({"identifier": email, "password": PASSWORD}, button="Sign in")
+    visited = hops(client, f"{stack.ui_url}{path}?return_to={quote(stack.public_url + NESTED, safe='')}")
+    origins = {URL(u).origin for u in visited}
+    assert origins <= {stack.ui_url, stack.public_url}, visited
+    assert not any("evil" in u for u in visited[1:]), visited
+
+
+def test_after_sign_in_for_an_app_the_ui_follows_kratos_to_hydra(oauth2_stack):
+    stack, hydra = oauth2_stack, oauth2_stack.hydra
+    callback = "http://127.0.0.1:9/cb"
+    app = register_oauth2_client(hydra.admin_url, callback)
+    client, email = returning_user(stack)
+    page = client.get(hydra.public_url + "/oauth2/auth", params={
+        "client_id": app["client_id"], "response_type": "code", "scope": "openid email", "redirect_uri": callback,
+        "state": secrets.token_urlsafe(12)})
+    assert page.url.startswith(stack.ui_url + "/login?flow=")
+    form = page.form("Sign in")
+    typed = {"identifier": email, "password": PASSWORD}
+    data = [(n, typed.pop(n, v)) for n, v in form.fields] + list(typed.items()) + [("method", "password")]
+    answer = client.http.post(URL(form.action, base=page.url).href, data=data, allow_redirects=False, timeout=10)
+    # Kratos accepted the login at Hydra and answered 422 with Hydra's URL; the UI sends the browser there.
+    assert answer.status_code == 303
+    assert URL(answer.headers["Location"]).origin == hydra.public_url
+    assert "login_verifier=" in answer.headers["Location"]
+
+
+JSONNET = "local claims = std.extVar('claims');\n{ identity: { traits: { email: claims.email } } }\n"
+
+
+@pytest.fixture(scope="module")
+def oidc_stack(tmp_path_factory, kratos_bin, hydra_bin):
+    """Kratos with a generic OIDC provider: a second Hydra, whose own login app is never reached here."""
+    upstream = Hydra("upstream", free_port(), free_port(), env={
+        "URLS_LOGIN": "http://127.0.0.1:9/login", "URLS_CONSENT": "http://127.0.0.1:9/consent",
+        "URLS_LOGOUT": "http://127.0.0.1:9/logout", "URLS_IDENTITY_PROVIDER_URL": "http://127.0.0.1:9"})
+    secret = secrets.token_urlsafe(24)
+    overlay = tmp_path_factory.mktemp("oidc") / "oidc.yml"
+    mapper = "base64://" + base64.b64encode(JSONNET.encode()).decode()
+    overlay.write_text(f"""selfservice:
+  methods:
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - id: upstream
+            provider: generic
+            label: Upstream
+            client_id: kratos
+            client_secret: {secret}
+            issuer_url: {upstream.public_url}/
+            mapper_url: {mapper}
+            scope: [openid, email]
+""")
+    with running_stack(tmp_path_factory, "oidc", overlays=(overlay,)) as running:
+        running.start_hydra(upstream)
+        register_oauth2_client(upstream.admin_url, f"{running.public_url}/self-service/methods/oidc/callback/upstream",
+                               client_id="kratos", client_secret=secret, token_endpoint_auth_method="client_secret_post")
+        yield running, upstream
+
+
+def test_the_oidc_providers_authorization_url_is_followed(oidc_stack):
+    stack, upstream = oidc_stack
+    client = FormClient()
+    page = client.get(stack.ui_url + "/login")
+    form = page.form("Upstream")
+    data = [(n, v) for n, v in form.fields] + [("provider", "upstream")]
+    answer = client.http.post(URL(form.action, base=page.url).href, data=data, allow_redirects=False, timeout=10)
+    # Off the page's form-action list: our own page moves the browser on (Chrome would block a 303).
+    assert answer.status_code == 200
+    doc = html5lib.parse(answer.text, namespaceHTMLElements=False)
+    target = doc.find(".//a[@id='continue']").get("href")
+    assert doc.find(".//meta[@http-equiv='refresh']").get("content") == f"0;url={target}"
+    assert URL(target).origin == upstream.public_url and URL(target).pathname == "/oauth2/auth"
+    # And the provider takes it: it sends the browser on to its own login app.
+    at_provider = requests.get(target, allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302 and "login_challenge=" in at_provider.headers["Location"]
