@@ -19,6 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config["SETTINGS"] = settings
+    from . import logs
+
+    logs.init_app(app)  # first: every later hook's log lines carry the request id
     from .security import content_security_policy
 
     app.config["CSP"] = content_security_policy(settings)

@@ -56,6 +56,15 @@ def _count(name: str, value: str) -> int:
     return int(value)
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, in any case."""
+    value = os.environ.get(name, default).strip()
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name}={value!r} is not one of {', '.join(choices)}")
+
+
 @dataclass(frozen=True)
 class Settings:
     kratos_public_url: str
@@ -69,6 +78,9 @@ class Settings:
     extend_session_within: float | None = None
     # Reverse proxies in front of the UI whose X-Forwarded-For is trusted.
     trusted_proxies: int = 0
+    # Log lines as "text" or "json" (one object per line), from this level up.
+    log_format: str = "text"
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -94,4 +106,6 @@ class Settings:
             extend_session_within=parse_duration("EXTEND_SESSION_WITHIN",
                                                  os.environ.get("EXTEND_SESSION_WITHIN", "")),
             trusted_proxies=_count("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")),
+            log_format=_choice("LOG_FORMAT", "text", ("text", "json")),
+            log_level=_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
         )

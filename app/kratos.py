@@ -23,6 +23,8 @@ import requests
 from flask import g, has_request_context, request
 from requests.adapters import HTTPAdapter
 
+from . import logs
+
 log = logging.getLogger(__name__)
 
 FLOW_KINDS = ("login", "registration", "settings", "recovery", "verification")
@@ -80,6 +82,7 @@ def _forwarded_headers() -> dict[str, str]:
     headers = {"Accept": "application/json"}
     if not has_request_context():
         return headers
+    headers["X-Request-ID"] = logs.request_id()
     cookie = _browser_cookie_header()
     if cookie:
         headers["Cookie"] = cookie
