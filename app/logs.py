@@ -41,10 +41,11 @@ def request_id() -> str:
         offered = request.headers.get(HEADER, "")
         trusted = current_app.config["SETTINGS"].trusted_proxies > 0
         g.request_id = offered if trusted and _SAFE_ID.fullmatch(offered) else uuid.uuid4().hex
-    return g.request_id
+    chosen: str = g.request_id
+    return chosen
 
 
-def _atom(atoms: Mapping, key: str) -> str:
+def _atom(atoms: Mapping[str, Any], key: str) -> str:
     value = atoms.get(key)
     return "-" if value in (None, "") else str(value)
 
@@ -67,9 +68,14 @@ class RequestFields(logging.Filter):
 
 
 class _UTCFormatter(logging.Formatter):
-    converter = time.gmtime
+    """ISO 8601 timestamps in UTC, to the millisecond."""
+
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"
+
+    @staticmethod
+    def converter(seconds: float | None = None) -> time.struct_time:
+        return time.gmtime(seconds)
 
 
 class TextFormatter(_UTCFormatter):
@@ -98,8 +104,13 @@ class JsonFormatter(_UTCFormatter):
         }
         if record.name in ACCESS_LOGGERS and isinstance(record.args, Mapping):
             atoms = record.args
-            entry.update(method=_atom(atoms, "m"), path=_atom(atoms, "U"), status=_int(atoms.get("s")),
-                         bytes=_int(atoms.get("B")), duration_ms=_int(atoms.get("M")))
+            entry.update(
+                method=_atom(atoms, "m"),
+                path=_atom(atoms, "U"),
+                status=_int(atoms.get("s")),
+                bytes=_int(atoms.get("B")),
+                duration_ms=_int(atoms.get("M")),
+            )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
@@ -107,15 +118,21 @@ class JsonFormatter(_UTCFormatter):
         return json.dumps(entry, default=str)
 
 
-def config_dict(fmt: str = "text", level: str = "INFO") -> dict:
+def config_dict(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
     """The one logging configuration: gunicorn's logconfig_dict and create_app's."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request": {"()": RequestFields}},
         "formatters": {"line": {"()": JsonFormatter if fmt == "json" else TextFormatter}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                                 "formatter": "line", "filters": ["request"]}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "line",
+                "filters": ["request"],
+            }
+        },
         "root": {"level": level, "handlers": ["console"]},
         "loggers": {
             # gunicorn gives its loggers their own handlers and stops propagation;
@@ -152,8 +169,16 @@ def _finish(response: Response) -> Response:
     response.headers[HEADER] = request_id()
     if current_app.config.get("ACCESS_LOG"):  # the development server (python -m app); gunicorn logs its own
         elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
-        access_log.info(ACCESS_FORMAT, {"m": request.method, "U": request.path, "s": response.status_code,
-                                        "B": "-" if response.content_length is None else response.content_length,
-                                        "M": int(elapsed * 1000),
-                                        "h": request.remote_addr, "{x-request-id}o": request_id()})
+        access_log.info(
+            ACCESS_FORMAT,
+            {
+                "m": request.method,
+                "U": request.path,
+                "s": response.status_code,
+                "B": "-" if response.content_length is None else response.content_length,
+                "M": int(elapsed * 1000),
+                "h": request.remote_addr,
+                "{x-request-id}o": request_id(),
+            },
+        )
     return response

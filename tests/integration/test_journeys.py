@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from conftest import running_stack
-
 from formclient import FormClient
 
 PASSWORD = "a-Good-passw0rd"
@@ -169,10 +168,11 @@ def log_lines(path, fmt: str) -> list[dict]:
     return lines
 
 
-def wait_for_log(path, text: str, timeout: float = 10) -> str:
-    """The log once it holds `text`: gunicorn writes an access line after the response."""
+def wait_for_log(path, *texts: str, timeout: float = 10) -> str:
+    """The log once it holds every one of `texts`: gunicorn's workers each write
+    an access line after their response, in no set order."""
     deadline = time.monotonic() + timeout
-    while text not in (log := path.read_text()) and time.monotonic() < deadline:
+    while not all(text in (log := path.read_text()) for text in texts) and time.monotonic() < deadline:
         time.sleep(0.05)
     return log
 
@@ -199,7 +199,7 @@ def test_secrets_never_reach_the_ui_log_and_every_line_names_time_level_logger_a
     # As a proxy would send them; believed only behind TRUSTED_PROXIES.
     probe = requests.get(stack.ui_url + "/login", allow_redirects=False,
                          headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "probe-42"})
-    log = wait_for_log(stack.workdir / "ui.log", probe.headers["X-Request-ID"])
+    log = wait_for_log(stack.workdir / "ui.log", signed_in.resp.headers["X-Request-ID"], probe.headers["X-Request-ID"])
     secrets = [c.value for c in client.http.cookies] + [PASSWORD, "wrong-Password-9", csrf_token]
     assert client.http.cookies.get("ory_kratos_session")
     for secret in secrets:

@@ -18,8 +18,10 @@ from app import create_app, logs
 from app.config import ConfigError, Settings
 from unit.conftest import KRATOS
 
-TEXT_LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (INFO|WARNING|ERROR) (\S+) "
-                       r"request_id=(\S+) client_ip=(\S+) (.*)")
+TEXT_LINE = re.compile(
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (INFO|WARNING|ERROR) (\S+) "
+    r"request_id=(\S+) client_ip=(\S+) (.*)"
+)
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
 
@@ -31,8 +33,7 @@ def app_with(settings, **changes):
 
 def log_output() -> io.StringIO:
     """Where the configured handler writes from now on (pytest holds stderr)."""
-    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, logs.RequestFields)
-                                                                  for f in h.filters))
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, logs.RequestFields) for f in h.filters))
     stream = io.StringIO()
     handler.setStream(stream)
     return stream
@@ -44,8 +45,14 @@ def fields(line: str, fmt: str) -> dict:
     match = TEXT_LINE.fullmatch(line)
     assert match, line
     time, level, logger, request_id, client_ip, message = match.groups()
-    return {"time": time, "level": level, "logger": logger, "request_id": request_id,
-            "client_ip": client_ip, "message": message}
+    return {
+        "time": time,
+        "level": level,
+        "logger": logger,
+        "request_id": request_id,
+        "client_ip": client_ip,
+        "message": message,
+    }
 
 
 def test_without_a_trusted_proxy_each_response_gets_a_new_id_whatever_the_client_sends(client):
@@ -56,15 +63,17 @@ def test_without_a_trusted_proxy_each_response_gets_a_new_id_whatever_the_client
 
 
 def test_a_trusted_proxys_request_id_is_kept(settings):
-    resp = app_with(settings, trusted_proxies=1).test_client().get(
-        "/health/alive", headers={"X-Request-ID": "edge-7f3a:01.B_c"})
+    resp = (
+        app_with(settings, trusted_proxies=1)
+        .test_client()
+        .get("/health/alive", headers={"X-Request-ID": "edge-7f3a:01.B_c"})
+    )
     assert resp.headers["X-Request-ID"] == "edge-7f3a:01.B_c"
 
 
 @pytest.mark.parametrize("offered", ["a" * 65, "two words", 'say"hi', "x=1;y", "ünicode", ""])
 def test_a_malformed_request_id_from_a_trusted_proxy_is_replaced(settings, offered):
-    resp = app_with(settings, trusted_proxies=1).test_client().get(
-        "/health/alive", headers={"X-Request-ID": offered})
+    resp = app_with(settings, trusted_proxies=1).test_client().get("/health/alive", headers={"X-Request-ID": offered})
     assert GENERATED.fullmatch(resp.headers["X-Request-ID"])
 
 
@@ -82,8 +91,11 @@ def test_a_kratos_failure_is_logged_with_time_level_logger_request_id_and_client
     kratos.add("GET", KRATOS + "/sessions/whoami", body=requests.ConnectionError())
     client = app.test_client()
     client.set_cookie("ory_kratos_session", "opaque-session-value")
-    resp = client.get("/", headers={"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "proxy-id-1"},
-                      environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    resp = client.get(
+        "/",
+        headers={"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "proxy-id-1"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
     assert resp.status_code == 503
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
@@ -127,8 +139,14 @@ def test_gunicorns_access_line_has_the_path_the_responses_request_id_and_the_res
     resp = SimpleNamespace(status="302 FOUND", sent=120, headers=[("X-Request-ID", "abc123")])
     req = SimpleNamespace(headers=[("COOKIE", "ory_kratos_session=opaque")])
     # REMOTE_ADDR as ProxyFix left it in the environ gunicorn passes to the app.
-    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/login?flow=secret-flow", "PATH_INFO": "/login",
-               "QUERY_STRING": "flow=secret-flow", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9"}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/login?flow=secret-flow",
+        "PATH_INFO": "/login",
+        "QUERY_STRING": "flow=secret-flow",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.9",
+    }
     gunicorn_log.access(resp, req, environ, timedelta(milliseconds=7))
     (raw,) = out.getvalue().splitlines()
     line = fields(raw, fmt)
@@ -150,10 +168,13 @@ def test_the_development_servers_access_line_leaves_out_the_query(app, client):
     assert "secret-flow" not in out.getvalue()
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of text, json"),
-    ("LOG_LEVEL", "loud", "LOG_LEVEL='loud' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of text, json"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL='loud' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ],
+)
 def test_a_bad_log_setting_is_named_in_one_line(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as raised:
