@@ -6,6 +6,9 @@ processes for the cores, threads for the waiting.
 
 import os
 
+from app import logs
+from app.config import ConfigError, Settings
+
 wsgi_app = "app.wsgi:app"
 bind = os.environ.get("BIND", "0.0.0.0:4455")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
@@ -17,7 +20,14 @@ preload_app = True
 keepalive = 5
 timeout = 30
 graceful_timeout = 10
-accesslog = "-"
-# The path only: query strings can hold flow ids, codes or tokens.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-errorlog = "-"
+# The app's logging (app/logs.py) for gunicorn too: timestamp, level, logger,
+# request id and client IP on every line, as text or JSON (LOG_FORMAT).
+try:
+    _settings = Settings.from_env()
+    logconfig_dict = logs.config_dict(_settings.log_format, _settings.log_level)
+except ConfigError:
+    logconfig_dict = logs.config_dict()  # the preloaded app stops start-up naming the bad setting
+# The path only: query strings can hold flow ids, codes or tokens. The request id
+# (the response's X-Request-ID) and the client IP (REMOTE_ADDR, as ProxyFix
+# resolved it from TRUSTED_PROXIES) are fields of every line, added by app/logs.py.
+access_log_format = logs.ACCESS_FORMAT

@@ -25,6 +25,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config["SETTINGS"] = settings
+    from . import logs
+
+    logs.init_app(app)  # first: every later hook's log lines carry the request id
     # Our own origin comes from UI_URL: a request for any other host gets 400.
     app.config["TRUSTED_HOSTS"] = [urlsplit(settings.ui_url).hostname]
     from .security import content_security_policy

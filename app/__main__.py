@@ -1,7 +1,10 @@
 """`python -m app [--host H] [--port P]`: the development server."""
 
 import argparse
+import logging
 import sys
+
+from werkzeug.serving import make_server
 
 from . import ConfigError, create_app
 
@@ -16,7 +19,12 @@ def main() -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    # Werkzeug's own request line shows query strings and no request id; the app
+    # writes the access line instead (app/logs.py), in the configured format.
+    app.config["ACCESS_LOG"] = True
+    server = make_server(args.host, args.port, app, threaded=True)
+    logging.getLogger("app").info("development server on http://%s:%s", args.host, server.port)
+    server.serve_forever()
     return 0
 
 

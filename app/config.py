@@ -60,6 +60,15 @@ def _count(name: str, value: str) -> int:
     return int(value)
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, in any case."""
+    value = os.environ.get(name, default).strip()
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name}={value!r} is not one of {', '.join(choices)}")
+
+
 @dataclass(frozen=True)
 class Settings:
     kratos_public_url: str
@@ -78,6 +87,9 @@ class Settings:
     # Hydra, when this UI is also its login and consent app (both unset: no OAuth2).
     hydra_public_url: str | None = None
     hydra_admin_url: str | None = None
+    # Log lines as "text" or "json" (one object per line), from this level up.
+    log_format: str = "text"
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -112,4 +124,6 @@ class Settings:
             ui_url=ui_url,
             hydra_public_url=hydra[0],
             hydra_admin_url=hydra[1],
+            log_format=_choice("LOG_FORMAT", "text", ("text", "json")),
+            log_level=_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
         )

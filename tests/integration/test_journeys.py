@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
+from conftest import running_stack
 from formclient import FormClient
 
 PASSWORD = "a-Good-passw0rd"
@@ -142,17 +147,79 @@ def test_login_required_pages_send_anonymous_users_to_login_and_back(stack):
     assert after.url == stack.ui_url + "/logout" and "You are signed in as" in after.text
 
 
-def test_secrets_never_reach_the_ui_log(stack):
+TEXT_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) "
+                       r"request_id=(\S+) client_ip=(\S+) (.*)")
+
+
+def log_lines(path, fmt: str) -> list[dict]:
+    """Each line of the UI's log as its fields; fails on a line without them."""
+    lines = []
+    for raw in path.read_text().splitlines():
+        if fmt == "json":
+            entry = json.loads(raw)
+            assert {"time", "level", "logger", "request_id", "client_ip", "message"} <= entry.keys(), raw
+            lines.append(entry)
+        else:
+            match = TEXT_LINE.fullmatch(raw)
+            assert match, f"log line without time, level, logger and request id: {raw!r}"
+            level, logger, request_id, client_ip, message = match.groups()
+            lines.append({"level": level, "logger": logger, "request_id": request_id, "client_ip": client_ip,
+                          "message": message})
+    return lines
+
+
+def wait_for_log(path, *texts: str, timeout: float = 10) -> str:
+    """The log once it holds every one of `texts`: gunicorn's workers each write
+    an access line after their response, in no set order."""
+    deadline = time.monotonic() + timeout
+    while not all(text in (log := path.read_text()) for text in texts) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return log
+
+
+@pytest.fixture(params=["flask-text", "gunicorn-text", "gunicorn-json"])
+def logged_stack(request, tmp_path_factory):
+    """(stack, log format, TRUSTED_PROXIES): the dev server's shared stack, and gunicorn behind one proxy."""
+    server, fmt = request.param.split("-")
+    if server == "flask":
+        yield request.getfixturevalue("stack"), fmt, 0
+        return
+    request.getfixturevalue("kratos_bin")
+    with running_stack(tmp_path_factory, request.param, server="gunicorn",
+                       ui_env={"LOG_FORMAT": fmt, "TRUSTED_PROXIES": "1"}) as running:
+        yield running, fmt, 1
+
+
+def test_secrets_never_reach_the_ui_log_and_every_line_names_time_level_logger_and_request(logged_stack):
+    stack, fmt, proxies = logged_stack
     client, email = returning_user(stack)
     failed = sign_in(client, stack, email, "wrong-Password-9")
     csrf_token = failed.form("Sign in").inputs["csrf_token"]["value"]
-    failed.submit({"password": PASSWORD}, button="Sign in")
-    log = (stack.workdir / "ui.log").read_text()
+    signed_in = failed.submit({"password": PASSWORD}, button="Sign in")
+    # As a proxy would send them; believed only behind TRUSTED_PROXIES.
+    probe = requests.get(stack.ui_url + "/login", allow_redirects=False,
+                         headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "probe-42"})
+    log = wait_for_log(stack.workdir / "ui.log", signed_in.resp.headers["X-Request-ID"], probe.headers["X-Request-ID"])
     secrets = [c.value for c in client.http.cookies] + [PASSWORD, "wrong-Password-9", csrf_token]
     assert client.http.cookies.get("ory_kratos_session")
     for secret in secrets:
         assert secret not in log
-    assert "csrf_token=" not in log and "Traceback" not in log
+    assert "csrf_token=" not in log and "Traceback" not in log and "flow=" not in log
+
+    lines = log_lines(stack.workdir / "ui.log", fmt)
+    access = [line for line in lines if line["logger"] in ("gunicorn.access", "app.access")]
+    assert access and all(line["request_id"] != "-" for line in access)
+    # The signed-in page's request, by the id the browser got back.
+    mine = [line for line in access if line["request_id"] == signed_in.resp.headers["X-Request-ID"]]
+    assert [line["message"].split(" ")[:2] for line in mine] == [['"GET', '/"']]
+    # ...which Kratos got with its whoami call: Kratos logs the request's headers.
+    assert f"x-request-id:{signed_in.resp.headers['X-Request-ID']}" in (stack.workdir / "kratos.log").read_text()
+    (probed,) = [line for line in access if line["request_id"] == probe.headers["X-Request-ID"]]
+    assert probed["message"].startswith('"GET /login" 303')
+    if proxies:
+        assert probe.headers["X-Request-ID"] == "probe-42" and probed["client_ip"] == "203.0.113.7"
+    else:
+        assert probe.headers["X-Request-ID"] != "probe-42" and probed["client_ip"] == "127.0.0.1"
 
 
 def test_admin_api_through_ory_client_sees_the_new_identity(stack):

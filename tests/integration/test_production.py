@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import running_stack
-from integration.test_journeys import new_email, sign_up
+from integration.test_journeys import log_lines, new_email, sign_up
 from stack import ROOT
 
 
@@ -34,6 +34,10 @@ def test_gunicorn_serves_the_journeys_and_reports_health(production):
     log = (production.workdir / "ui.log").read_text()
     assert '"GET /health/ready" 503' in log  # access log: method, path, status
     assert "flow=" not in log  # query strings are never logged
+    # Kratos's failure is logged with its level, logger and the request's id.
+    failures = [line for line in log_lines(production.workdir / "ui.log", "text") if line["logger"] == "app.kratos"]
+    assert [(f["level"], f["request_id"], f["message"]) for f in failures] == [
+        ("WARNING", ready.headers["X-Request-ID"], "kratos GET /health/ready failed: ConnectionError")]
 
 
 def test_gunicorn_refuses_a_bad_setting_in_one_line():

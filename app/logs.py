@@ -1,0 +1,184 @@
+"""Logging for the app and gunicorn: one dictConfig, a request id on every line.
+
+Every line carries a UTC timestamp, the level, the logger's name, the request id
+and the client IP ('-' outside a request), as text or, with LOG_FORMAT=json, as
+one JSON object per line. Access lines (gunicorn's, or the app's own under the
+development server) record the path without the query string: queries hold
+flow ids, codes and tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+
+HEADER = "X-Request-ID"
+# A proxy's id is kept only when it is short and cannot forge a field or a line.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# gunicorn's atoms (also filled by the dev server's access line): method, path
+# without the query string, status, bytes sent, milliseconds.
+ACCESS_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Whose records carry those atoms as their args; request id and client IP come from there.
+ACCESS_LOGGERS = ("gunicorn.access", "app.access")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s client_ip=%(client_ip)s %(message)s"
+
+access_log = logging.getLogger("app.access")
+
+
+def request_id() -> str:
+    """This request's id ('-' outside a request): a trusted proxy's X-Request-ID, else a new one."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        offered = request.headers.get(HEADER, "")
+        trusted = current_app.config["SETTINGS"].trusted_proxies > 0
+        g.request_id = offered if trusted and _SAFE_ID.fullmatch(offered) else uuid.uuid4().hex
+    chosen: str = g.request_id
+    return chosen
+
+
+def _atom(atoms: Mapping[str, Any], key: str) -> str:
+    value = atoms.get(key)
+    return "-" if value in (None, "") else str(value)
+
+
+class RequestFields(logging.Filter):
+    """Adds request_id and client_ip (after TRUSTED_PROXIES, i.e. ProxyFix's REMOTE_ADDR) to each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in ACCESS_LOGGERS and isinstance(record.args, Mapping):
+            # gunicorn logs after the request context is gone; its atoms hold the
+            # response's X-Request-ID and REMOTE_ADDR, which ProxyFix rewrote in place.
+            record.request_id = _atom(record.args, "{x-request-id}o")
+            record.client_ip = _atom(record.args, "h")
+        elif has_request_context():
+            record.request_id = request_id()
+            record.client_ip = request.remote_addr or "-"
+        else:
+            record.request_id = record.client_ip = "-"
+        return True
+
+
+class _UTCFormatter(logging.Formatter):
+    """ISO 8601 timestamps in UTC, to the millisecond."""
+
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+    @staticmethod
+    def converter(seconds: float | None = None) -> time.struct_time:
+        return time.gmtime(seconds)
+
+
+class TextFormatter(_UTCFormatter):
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class JsonFormatter(_UTCFormatter):
+    """One JSON object per line. Access lines add a few chosen atoms, never the query or headers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "client_ip": getattr(record, "client_ip", "-"),
+            "message": record.getMessage(),
+        }
+        if record.name in ACCESS_LOGGERS and isinstance(record.args, Mapping):
+            atoms = record.args
+            entry.update(
+                method=_atom(atoms, "m"),
+                path=_atom(atoms, "U"),
+                status=_int(atoms.get("s")),
+                bytes=_int(atoms.get("B")),
+                duration_ms=_int(atoms.get("M")),
+            )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str)
+
+
+def config_dict(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
+    """The one logging configuration: gunicorn's logconfig_dict and create_app's."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request": {"()": RequestFields}},
+        "formatters": {"line": {"()": JsonFormatter if fmt == "json" else TextFormatter}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "line",
+                "filters": ["request"],
+            }
+        },
+        "root": {"level": level, "handlers": ["console"]},
+        "loggers": {
+            # gunicorn gives its loggers their own handlers and stops propagation;
+            # dictConfig removes those handlers, and they write through the root's.
+            "gunicorn.error": {"level": level, "propagate": True},
+            # Access lines are kept whatever LOG_LEVEL says.
+            "gunicorn.access": {"level": "INFO", "propagate": True},
+            "app.access": {"level": "INFO"},
+            # The development server's request line shows query strings; the app writes its own.
+            "werkzeug": {"level": "WARNING"},
+        },
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Configure logging from the app's settings and give every request its id.
+
+    Call before any other before_request hook, so their log lines carry the id.
+    """
+    settings = app.config["SETTINGS"]
+    logging.config.dictConfig(config_dict(settings.log_format, settings.log_level))
+    logging.captureWarnings(True)
+    app.before_request(_start)
+    # Registered first, so it runs last: the access line sees the final response.
+    app.after_request(_finish)
+
+
+def _start() -> None:
+    request_id()
+    g.request_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    response.headers[HEADER] = request_id()
+    if current_app.config.get("ACCESS_LOG"):  # the development server (python -m app); gunicorn logs its own
+        elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+        access_log.info(
+            ACCESS_FORMAT,
+            {
+                "m": request.method,
+                "U": request.path,
+                "s": response.status_code,
+                "B": "-" if response.content_length is None else response.content_length,
+                "M": int(elapsed * 1000),
+                "h": request.remote_addr,
+                "{x-request-id}o": request_id(),
+            },
+        )
+    return response
