@@ -11,13 +11,16 @@ from .config import ConfigError, Settings  # noqa: F401 - re-exported for the en
 from .kratos import KratosClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# The wheel carries templates/ and static/ inside the package (pyproject.toml maps them);
+# in the source tree, an editable install included, they sit beside it.
+ASSETS = Path(__file__).resolve().parent if (Path(__file__).parent / "templates").is_dir() else ROOT
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     if settings is None:
         load_dotenv(ROOT / ".env")
         settings = Settings.from_env()
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=str(ASSETS / "static"))
     app.config["SETTINGS"] = settings
     from .security import content_security_policy
 
