@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
                                             settings.kratos_timeout)
 
-    from . import auth, flows, pages, security, sessions, templating
+    from . import auth, flows, health, pages, security, sessions, templating
 
     # Before the session hook: a refused cross-site POST costs Kratos nothing.
     app.before_request(security.reject_cross_site_post)
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(flows.bp)
     app.register_blueprint(sessions.bp)
+    app.register_blueprint(health.bp)
     pages.register_error_handlers(app)
     templating.register(app)
 

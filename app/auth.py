@@ -39,7 +39,7 @@ def load_session() -> None:
     """
     g.session = None
     g.session_redirect = None
-    if request.endpoint in ("static", "pages.alive", "pages.ready"):
+    if request.endpoint in ("static", "health.alive", "health.ready"):
         return
     if current_app.config["SETTINGS"].session_cookie_name not in request.cookies:
         return

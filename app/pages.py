@@ -95,24 +95,6 @@ def logout():
     return render_failure(failure, retry_url=url_for("pages.logout"))
 
 
-@bp.route("/health/alive")
-def alive():
-    """The process answers. Costs Kratos nothing."""
-    return {"status": "ok"}
-
-
-@bp.route("/health/ready")
-def ready():
-    """Ready to serve: Kratos's public API answers its own readiness check."""
-    try:
-        answer = kratos().call("GET", "/health/ready")
-    except KratosUnavailable:
-        return {"status": "unavailable", "kratos": "unreachable"}, 503
-    if answer.status != 200:
-        return {"status": "unavailable", "kratos": f"not ready ({answer.status})"}, 503
-    return {"status": "ok"}
-
-
 def register_error_handlers(app) -> None:
     pages = {
         404: Failure(404, "Page not found", "There is no page at this address."),
