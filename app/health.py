@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import requests
 from flask import Blueprint, current_app
+from flask.typing import ResponseReturnValue
 
 from .auth import kratos
 from .kratos import KratosUnavailable
@@ -13,20 +14,20 @@ bp = Blueprint("health", __name__, url_prefix="/health")
 
 
 @bp.route("/alive")
-def alive():
+def alive() -> ResponseReturnValue:
     return {"status": "ok"}
 
 
 @bp.route("/ready")
-def ready():
+def ready() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    problems = {"kratos": kratos_problem()}
+    problems: dict[str, str | None] = {"kratos": kratos_problem()}
     hydra_admin_url = getattr(settings, "hydra_admin_url", None)
     if hydra_admin_url:
         problems["hydra"] = hydra_problem(hydra_admin_url, settings.kratos_timeout)
-    problems = {name: problem for name, problem in problems.items() if problem}
-    if problems:
-        return {"status": "unavailable", **problems}, 503
+    failing = {name: problem for name, problem in problems.items() if problem}
+    if failing:
+        return {"status": "unavailable", **failing}, 503
     return {"status": "ok"}
 
 
