@@ -14,7 +14,7 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install kratos hydra chromium fixtures compose bench
+.PHONY: dev test install lock kratos hydra chromium fixtures compose bench
 
 dev: install kratos hydra
 	$(PY) scripts/dev.py
@@ -24,11 +24,24 @@ test: install kratos hydra chromium
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, hash-checked; then the app itself, editable, adding no dependency
+# (-qq: setuptools warns about every editable install).
+$(VENV)/.installed: pyproject.toml requirements-dev.txt requirements-build.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-build.txt -r requirements-dev.txt
+	$(VENV)/bin/pip install -qq --no-deps --no-build-isolation -e .
 	touch $@
+
+# The lock, from the ranges in pyproject.toml: requirements.txt (runtime, what the Dockerfile installs),
+# requirements-dev.txt (runtime + dev, the same runtime pins), requirements-build.txt (setuptools).
+# Pins already in the files are kept unless `make lock UPGRADE=1`.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock:
+	@[ -x $(VENV)/bin/pip-compile ] || { $(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --quiet pip-tools; }
+	$(PIP_COMPILE) --all-build-deps --only-build-deps -o requirements-build.txt pyproject.toml
+	$(PIP_COMPILE) -o requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.txt -c requirements-build.txt -o requirements-dev.txt pyproject.toml
 
 # Built once per version into a cache outside the repo; KRATOS_BIN=... uses yours instead.
 kratos:

@@ -11,7 +11,11 @@ from app.config import ConfigError, Settings
 
 wsgi_app = "app.wsgi:app"
 bind = os.environ.get("BIND", "0.0.0.0:4455")
-workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+# One process per CPU this process may run on: sched_getaffinity sees a container's cpuset, where
+# cpu_count is the host's cores. At most 4: more replicas scale further than more processes. A CPU
+# quota (docker --cpus, a Kubernetes limit) is not a cpuset: set WEB_CONCURRENCY, which overrides.
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+workers = int(os.environ.get("WEB_CONCURRENCY", min(_cpus, 4)))
 worker_class = "gthread"
 threads = int(os.environ.get("THREADS", "8"))
 # Load the app once in the master: a bad setting fails there, in one line,

@@ -11,19 +11,23 @@ from flask import Flask, g
 from werkzeug.wrappers import Response
 
 from .config import ConfigError, Settings
+from .hydra import HydraClient
 from .kratos import KratosClient
 from .redirects import RedirectRule
 
 __all__ = ["ConfigError", "Settings", "create_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
+# The wheel carries templates/ and static/ inside the package (pyproject.toml maps them);
+# in the source tree, an editable install included, they sit beside it.
+ASSETS = Path(__file__).resolve().parent if (Path(__file__).parent / "templates").is_dir() else ROOT
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     if settings is None:
         load_dotenv(ROOT / ".env")
         settings = Settings.from_env()
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=str(ASSETS / "static"))
     app.config["SETTINGS"] = settings
     from . import logs
 
@@ -41,8 +45,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
                                             settings.kratos_timeout)
+    if settings.hydra_admin_url:
+        app.extensions["hydra"] = HydraClient(settings.hydra_admin_url, settings.kratos_timeout)
 
-    from . import auth, errors, flows, pages, security, sessions, templating
+    from . import auth, errors, flows, health, pages, security, sessions, templating
 
     # Before the session hook: a refused host or cross-site POST costs Kratos nothing.
     app.before_request(security.reject_untrusted_host)
@@ -51,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(flows.bp)
     app.register_blueprint(sessions.bp)
+    app.register_blueprint(health.bp)
     errors.register_error_handlers(app)
     templating.register(app)
 

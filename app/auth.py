@@ -32,7 +32,7 @@ _EXTEND_MEMORY = 10_000
 
 
 # Endpoints that never need to know who is signed in.
-NO_SESSION_ENDPOINTS = frozenset({"static", "health.alive", "health.ready", "pages.alive", "pages.ready"})
+NO_SESSION_ENDPOINTS = frozenset({"static", "health.alive", "health.ready"})
 
 
 def kratos() -> KratosClient:

@@ -107,6 +107,14 @@ def _answer(status: int, content: bytes, what: str) -> Answer:
     return Answer(status, body)
 
 
+def probe(url: str, timeout: float) -> int:
+    """The status of a plain GET (a health check), raising KratosUnavailable when there is none."""
+    try:
+        return requests.get(url, timeout=timeout, allow_redirects=False).status_code
+    except requests.RequestException:
+        raise KratosUnavailable(url) from None
+
+
 class KratosClient:
     def __init__(self, public_url: str, admin_url: str, timeout: float, pool_size: int = 32):
         self.public_url = public_url.rstrip("/")

@@ -87,19 +87,3 @@ def logout() -> Response | Page | str:
     return error_page(502, *LOGOUT_FAILED, retry_url=url_for("pages.logout"))
 
 
-@bp.route("/health/alive")
-def alive() -> dict[str, str]:
-    """The process answers. Costs Kratos nothing."""
-    return {"status": "ok"}
-
-
-@bp.route("/health/ready")
-def ready() -> dict[str, str] | tuple[dict[str, str], int]:
-    """Ready to serve: Kratos's public API answers its own readiness check."""
-    try:
-        answer = kratos().call(Browser(), "GET", "/health/ready")
-    except KratosUnavailable:
-        return {"status": "unavailable", "kratos": "unreachable"}, 503
-    if answer.status != 200:
-        return {"status": "unavailable", "kratos": f"not ready ({answer.status})"}, 503
-    return {"status": "ok"}
