@@ -14,7 +14,7 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock kratos hydra chromium fixtures compose bench
+.PHONY: dev test install lock kratos hydra chromium fixtures compose bench hey
 
 dev: install kratos hydra
 	$(PY) scripts/dev.py
@@ -74,6 +74,13 @@ fixtures: install kratos
 compose:
 	KRATOS_VERSION=$(KRATOS_VERSION) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
 
-# How much the UI adds on top of Kratos: prints a table, writes docs/benchmarks.md.
-bench: install kratos
-	$(PY) scripts/bench.py
+# The load generator of `make bench`, installed once where `go install` puts binaries; HEY=... uses yours.
+HEY ?= $(or $(shell command -v hey),$(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)/hey)
+
+hey:
+	@[ -x "$(HEY)" ] || { echo "installing hey (the load generator of make bench)"; \
+	  GOBIN="$(abspath $(dir $(HEY)))" go install github.com/rakyll/hey@latest; }
+
+# How much the UI adds on top of Kratos: prints tables, writes docs/benchmarks.md.
+bench: install kratos hey
+	HEY="$(HEY)" $(PY) scripts/bench.py
