@@ -16,7 +16,7 @@ import requests
 
 from app import create_app, logs
 from app.config import ConfigError, Settings
-from unit.conftest import KRATOS
+from unit.conftest import UI, KRATOS
 
 TEXT_LINE = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (INFO|WARNING|ERROR) (\S+) "
@@ -90,9 +90,10 @@ def test_a_kratos_failure_is_logged_with_time_level_logger_request_id_and_client
     out = log_output()
     kratos.add("GET", KRATOS + "/sessions/whoami", body=requests.ConnectionError())
     client = app.test_client()
-    client.set_cookie("ory_kratos_session", "opaque-session-value")
+    client.set_cookie("ory_kratos_session", "opaque-session-value", domain="127.0.0.1")
     resp = client.get(
         "/",
+        base_url=UI,
         headers={"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "proxy-id-1"},
         environ_base={"REMOTE_ADDR": "10.0.0.2"},
     )
