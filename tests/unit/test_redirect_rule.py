@@ -148,6 +148,7 @@ ISSUED = [
     ("http://rp.example:8080/callback?code=x&state=y", True),
     (KRATOS + "/self-service/login/browser?refresh=true", True),
     ("http:\\\\evil.com", False), ("https://evil.example\\@good.example/", False), ("javascript:alert(1)", False),
+    ("https:evil.com", False), ("http:/evil.com", False), ("HTTPS://ok.example/", True),
     ("data:text/html,x", False), ("/relative", False), ("//evil.example/", False), ("https://ok.example/\n", False),
     ("https://ok.example/\tx", False), ("ftp://ok.example/", False), ("", False),
 ]
