@@ -43,25 +43,23 @@ lock:
 	$(PIP_COMPILE) -o requirements.txt pyproject.toml
 	$(PIP_COMPILE) --extra dev -c requirements.txt -c requirements-build.txt -o requirements-dev.txt pyproject.toml
 
-# Built once per version into a cache outside the repo; KRATOS_BIN=... uses yours instead.
-kratos:
-	@if [ ! -x "$(KRATOS_BIN)" ]; then \
-	  echo "building Kratos $(KRATOS_VERSION) into $(KRATOS_BIN) (first time only, a few minutes)"; \
-	  mkdir -p "$(dir $(KRATOS_BIN))" && cd kratos && \
-	  CGO_ENABLED=1 go build -buildvcs=false -tags sqlite \
-	    -ldflags "-X github.com/ory/kratos/driver/config.Version=$(KRATOS_VERSION)" \
-	    -o "$(KRATOS_BIN).tmp" . && mv "$(KRATOS_BIN).tmp" "$(KRATOS_BIN)"; \
+# Ory's servers are built once per version from their Go wrapper modules into a cache outside the
+# repo: $(call ory_build,Name,module dir,binary,version,version variable).
+define ory_build
+	@if [ ! -x "$(3)" ]; then \
+	  echo "building $(1) $(4) into $(3) (first time only, a few minutes)"; \
+	  mkdir -p "$(dir $(3))" && cd $(2) && \
+	  CGO_ENABLED=1 go build -buildvcs=false -tags sqlite -ldflags "-X $(5)=$(4)" \
+	    -o "$(3).tmp" . && mv "$(3).tmp" "$(3)"; \
 	fi
+endef
 
-# Same cache and override as Kratos: HYDRA_BIN=... uses yours instead.
+# KRATOS_BIN=... or HYDRA_BIN=... uses yours instead.
+kratos:
+	$(call ory_build,Kratos,kratos,$(KRATOS_BIN),$(KRATOS_VERSION),github.com/ory/kratos/driver/config.Version)
+
 hydra:
-	@if [ ! -x "$(HYDRA_BIN)" ]; then \
-	  echo "building Hydra $(HYDRA_VERSION) into $(HYDRA_BIN) (first time only, a few minutes)"; \
-	  mkdir -p "$(dir $(HYDRA_BIN))" && cd hydra && \
-	  CGO_ENABLED=1 go build -buildvcs=false -tags sqlite \
-	    -ldflags "-X github.com/ory/hydra/v2/driver/config.Version=$(HYDRA_VERSION)" \
-	    -o "$(HYDRA_BIN).tmp" . && mv "$(HYDRA_BIN).tmp" "$(HYDRA_BIN)"; \
-	fi
+	$(call ory_build,Hydra,hydra,$(HYDRA_BIN),$(HYDRA_VERSION),github.com/ory/hydra/v2/driver/config.Version)
 
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
