@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from . import outcomes
 from .auth import browser, kratos, sign_in_redirect
 from .errors import PROBLEM_TEXT, Page, error_page, render_failure
-from .kratos import Browser, KratosUnavailable, is_kratos_id
+from .kratos import is_kratos_id
 from .outcomes import Failure, Problem, SignInRequired, Success
 
 bp = Blueprint("pages", __name__)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stack import Ports, Stack, hydra_binary, kratos_binary
-from support import FAST_KRATOS, require
+from support import FAST_KRATOS, PRIVILEGED, require
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +50,11 @@ def oauth2_stack(tmp_path_factory, kratos_bin, hydra_bin):
     """The stack with Hydra, whose login, consent and logout app is the UI."""
     with running_stack(tmp_path_factory, "oauth2", with_hydra=True) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def short_privilege(tmp_path_factory, kratos_bin):
+    """A stack whose privileged session lasts PRIVILEGED seconds: settings changes soon need a refresh."""
+    with running_stack(tmp_path_factory, "privilege", kratos_env={
+            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
+        yield stack

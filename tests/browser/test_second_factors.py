@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up
+from browser.steps import expect_home, new_email, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
 from support import totp
 

@@ -11,20 +11,12 @@ import pytest
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_in, sign_out, sign_up
+from support import PRIVILEGED, PASSWORD, new_email, returning_user, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
 from support import FIXTURES
 
-PRIVILEGED = 3   # seconds of privileged session in the `short_privilege` stack
 LIFESPAN = 12    # seconds of session in the `sliding` stack
 ROOT_DIR = FIXTURES.parent.parent
-
-
-@pytest.fixture(scope="module")
-def short_privilege(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "privilege", kratos_env={
-            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
-        yield stack
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from ada_url import URL
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, returning_user
+from support import PASSWORD, returning_user
 from stack import Hydra, free_port
 from support import register_oauth2_client
 
@@ -120,7 +120,7 @@ def test_the_oidc_providers_authorization_url_is_followed(oidc_stack):
 def test_a_kratos_link_to_another_site_is_not_rendered(stack):
     """Kratos v1.3.1 accepts return_to=http:\\\\evil.com on a flow started at its own URL, and puts it in
     the passed verification flow's "Continue" link; the page drops that link."""
-    from integration.test_journeys import new_email, sign_out, sign_up
+    from support import new_email, sign_out, sign_up
     from mailsink import wait_for_code
 
     email = new_email()

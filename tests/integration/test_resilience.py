@@ -16,7 +16,7 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_up
+from support import PASSWORD, new_email, returning_user, sign_up
 from stack import ROOT, Ports, port_in_use
 from support import FIXTURES
 

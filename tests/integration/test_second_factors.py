@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, sign_in, sign_out, sign_up
+from support import new_email, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
 from support import totp
 
