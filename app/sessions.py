@@ -12,6 +12,8 @@ from .pages import render_failure
 
 bp = Blueprint("sessions", __name__)
 
+NOT_YOURS = ("error", "That is not one of your sessions.")
+
 
 def _latest_device(session: dict) -> dict:
     devices = session.get("devices") or []
@@ -36,14 +38,22 @@ def _rows(current: dict, others: list) -> list[dict]:
     return rows
 
 
-def render_sessions(message: tuple[str, str] | None = None):
+def other_sessions():
+    """(the user's other sessions, None), or (None, the response to give instead)."""
     outcome = outcomes.interpret(kratos().list_my_sessions())
     if isinstance(outcome, SignInRequired):
-        return sign_in_redirect()
+        return None, sign_in_redirect()
     if not isinstance(outcome, Success):
-        return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
+        return None, render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
     listed = outcome.body if isinstance(outcome.body, list) else []
-    others = [s for s in listed if isinstance(s, dict) and s.get("id") != g.session.get("id")]
+    return [s for s in listed if isinstance(s, dict) and s.get("id") != g.session.get("id")], None
+
+
+def render_sessions(message: tuple[str, str] | None = None, others: list | None = None):
+    if others is None:
+        others, instead = other_sessions()
+        if instead is not None:
+            return instead
     return render_template("sessions.html", rows=_rows(g.session, others), message=message)
 
 
@@ -60,7 +70,13 @@ def revoke():
     if session_id == g.session.get("id"):
         return render_sessions(("error", "To end this session, sign out."))
     if not is_kratos_id(session_id):
-        return render_sessions(("error", "That is not one of your sessions."))
+        return render_sessions(NOT_YOURS)
+    # Kratos answers 204 to any id, another user's too: only the user's own are sent on.
+    others, instead = other_sessions()
+    if instead is not None:
+        return instead
+    if session_id not in {s.get("id") for s in others}:
+        return render_sessions(NOT_YOURS, others)
     outcome = outcomes.interpret(kratos().revoke_my_session(session_id))
     if isinstance(outcome, Success):
         return render_sessions(("success", "That session was signed out."))
