@@ -30,8 +30,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
                                             settings.kratos_timeout)
 
-    from . import auth, flows, pages, security, sessions, templating
+    from . import auth, flows, limits, pages, security, sessions, templating
 
+    # First: an oversized body is refused before it costs anything.
+    limits.init_app(app)
     # Before the session hook: a refused cross-site POST costs Kratos nothing.
     app.before_request(security.reject_cross_site_post)
     app.register_blueprint(auth.bp)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from . import outcomes
+from . import limits, outcomes
 from .auth import identity_label, kratos, sign_in_redirect
 from .kratos import is_kratos_id
 from .outcomes import (AlreadySignedIn, Failure, NewFlow, Redirect, ShowFlow, SignInRequired,
@@ -327,6 +327,14 @@ def restart_with_notice(kind: FlowKind, outcome: NewFlow, submitted: MultiDict):
     return respond(kind, fresh)  # no `submitted`: cannot loop
 
 
+def too_many_attempts(kind: FlowKind, flow_id: str, wait: int):
+    """Over a rate limit: the same flow again (fetched, not submitted), with what was typed."""
+    fresh = outcomes.interpret(kratos().get_flow(kind.name, flow_id))
+    page = render_flow(kind, prefill(fresh.flow, request.form), notice=limits.message(wait)) \
+        if isinstance(fresh, ShowFlow) else None
+    return limits.too_many(page, wait)
+
+
 def flow_view(kind: FlowKind):
     def view():
         if kind.requires_session and g.session is None:
@@ -335,6 +343,8 @@ def flow_view(kind: FlowKind):
         if request.method == "POST":
             if not is_kratos_id(flow_id):
                 return restart_with_notice(kind, NewFlow(outcomes.RESTART), request.form)
+            if (wait := limits.check(kind.name, flow_id, request.form)) is not None:
+                return too_many_attempts(kind, flow_id, wait)
             answer = kratos().submit_flow(kind.name, flow_id, list(request.form.items(multi=True)))
             return respond(kind, outcomes.interpret(answer), submitted=request.form)
         if not is_kratos_id(flow_id):

@@ -117,6 +117,8 @@ def register_error_handlers(app) -> None:
     pages = {
         404: Failure(404, "Page not found", "There is no page at this address."),
         405: Failure(405, "Not allowed", "That page cannot be used this way."),
+        413: Failure(413, "That form is too large",
+                     "What was sent is larger than this site accepts, so it went no further. Please try again."),
         500: Failure(500, "Something went wrong", "An unexpected error occurred. Please try again."),
     }
     for code, failure in pages.items():

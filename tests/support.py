@@ -43,3 +43,11 @@ def totp(secret: str, at: float | None = None, step: int = 30, digits: int = 6) 
     offset = digest[-1] & 0x0F
     number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
     return str(number % 10 ** digits).zfill(digits)
+
+
+def kratos_requests(stack, method: str, path: str) -> int:
+    """How many `method path` requests Kratos's public API has handled, from its own log
+    (query strings are not logged)."""
+    log = (stack.workdir / "kratos.log").read_text(errors="replace")
+    return sum(1 for line in log.splitlines() if "completed handling request" in line
+               and f"host:127.0.0.1:{stack.ports.public} " in line and f"method:{method} path:{path} " in line)
