@@ -19,6 +19,7 @@ import math
 import time
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import limits
 from flask import abort, current_app, make_response, render_template, request
@@ -58,11 +59,21 @@ def init_app(app) -> None:
         limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage_uri,
                           strategy="moving-window", key_prefix="kratos-ui")
     except Exception as exc:  # e.g. redis:// without the redis package
-        raise ConfigError(f"RATE_LIMIT_STORAGE_URI cannot be used ({type(exc).__name__})") from None
+        raise ConfigError(f"RATE_LIMIT_STORAGE_URI cannot be used: {_safe_reason(exc, settings)}") from None
     table = {**RATE_LIMITS, **dict(settings.rate_limits)}
     items = {action: (limits.parse_many(table[f"RATE_LIMIT_{action}"]),
                       limits.parse_many(table[f"RATE_LIMIT_{action}_IP"])) for action in ACTIONS}
     app.extensions["rate_limits"] = RateLimits(limiter, items, MovingWindowRateLimiter(MemoryStorage()))
+
+
+def _safe_reason(exc: Exception, settings) -> str:
+    """The first line of the error, unless it repeats the URI or its password."""
+    reason = (str(exc).splitlines() or [""])[0]
+    uri = settings.rate_limit_storage_uri
+    secret = urlsplit(uri).password
+    if not reason or uri in reason or (secret and secret in reason):
+        return type(exc).__name__
+    return reason
 
 
 def reject_oversized() -> None:

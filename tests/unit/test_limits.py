@@ -162,3 +162,21 @@ def test_over_the_limit_with_the_flow_gone_still_says_when_to_try_again(settings
     refused = sign_in(client, "gone@example.com")
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert any("Try again in about" in text for _, text in parsed(refused).messages)
+
+
+def test_when_the_shared_store_fails_each_process_keeps_counting(settings, kratos, caplog):
+    kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
+    kratos.answer("GET", "/self-service/login/flows", "login_flow_fetched")
+    client = limited_client(settings, RATE_LIMIT_SIGN_IN="1 per minute")
+    state = client.application.extensions["rate_limits"]
+
+    class DeadStore:
+        def __getattr__(self, name):
+            raise ConnectionError("store unreachable")
+
+    client.application.extensions["rate_limits"] = dataclasses.replace(
+        state, limiter=type("Limiter", (), {"limiter": DeadStore()})())
+    assert sign_in(client, "during-outage@example.com").status_code == 400
+    assert sign_in(client, "during-outage@example.com").status_code == 429
+    assert submissions(kratos, "/self-service/login") == 1
+    assert "rate-limit store failed (ConnectionError)" in caplog.text
