@@ -47,7 +47,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from stack import KRATOS_DIR, ROOT, Ports, Stack, kratos_version
+from stack import KRATOS_DIR, LOOPBACK_CROWD, ROOT, Ports, Stack, kratos_version
 
 sys.path.insert(0, str(ROOT / "tests"))
 from formclient import FormClient, Page  # noqa: E402  (a browser without JavaScript)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stack import Ports, Stack, hydra_binary, kratos_binary
+from stack import LOOPBACK_CROWD, Ports, Stack, hydra_binary, kratos_binary
 from support import FAST_KRATOS, PRIVILEGED, require
 
 
@@ -31,7 +31,7 @@ def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, u
                   overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False):
     """Kratos (fresh in-memory SQLite), the mail sink, the UI and optionally Hydra (in memory) on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
-                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env=ui_env or {},
+                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
                   kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra).start()
     try:
         yield stack

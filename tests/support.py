@@ -126,3 +126,11 @@ def wait_for_log(path, *texts: str, timeout: float = 10) -> str:
     while not all(text in (log := path.read_text()) for text in texts) and time.monotonic() < deadline:
         time.sleep(0.05)
     return log
+
+
+def kratos_requests(stack, method: str, path: str) -> int:
+    """How many `method path` requests Kratos's public API has handled, from its own log
+    (query strings are not logged)."""
+    log = (stack.workdir / "kratos.log").read_text(errors="replace")
+    return sum(1 for line in log.splitlines() if "completed handling request" in line
+               and f"host:127.0.0.1:{stack.ports.public} " in line and f"method:{method} path:{path} " in line)

@@ -3,6 +3,7 @@
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from formclient import _PageParser
 from support import recorded
 from unit.conftest import UI, recorded_kratos_origin
 
@@ -160,7 +161,18 @@ def test_revoking_a_session_asks_kratos_and_confirms(signed_in, kratos):
     kratos.answer("GET", "/sessions", "sessions_list")
     html = signed_in.post("/sessions/revoke", data={"session_id": other["id"]}).get_data(as_text=True)
     assert "That session was signed out." in html
-    assert [c.request.method for c in kratos.calls] == ["GET", "DELETE", "GET"]
+    # whoami, the user's own sessions (is it one of them?), the revocation, the list again
+    assert [c.request.method for c in kratos.calls] == ["GET", "GET", "DELETE", "GET"]
+
+
+def test_revoking_a_session_that_is_not_the_users_own_says_so_and_asks_kratos_nothing(signed_in, kratos):
+    kratos.answer("GET", "/sessions", "sessions_list")
+    someone_elses = "4b3c0ffe-1234-4cde-8f00-0123456789ab"
+    html = signed_in.post("/sessions/revoke", data={"session_id": someone_elses}).get_data(as_text=True)
+    parsed = _PageParser()
+    parsed.feed(html)
+    assert parsed.messages == [("error", "That is not one of your sessions.")]
+    assert "DELETE" not in [c.request.method for c in kratos.calls]
 
 
 def test_revoking_all_others_confirms(signed_in, kratos):

@@ -1,0 +1,170 @@
+"""What one request may cost: its body size, and how often a form may be submitted.
+
+Open-source Kratos has no rate limit (kratos#654). The UI sees every form
+submission, so it counts them before they reach Kratos, per client IP (as
+TRUSTED_PROXIES resolves it) and per identifier (the account the form names).
+
+Flask-Limiter sets up the storage (RATE_LIMIT_STORAGE_URI) and the moving-window
+strategy of the `limits` library, which does all the counting. The flow view
+calls `check()` once per submission rather than decorating routes: the keys come
+from the submitted form, and over the limit the same flow is shown again with
+what was typed, which only the flow view can render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import limits
+from flask import abort, current_app, make_response, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
+
+from .config import RATE_LIMITS, ConfigError
+
+log = logging.getLogger(__name__)
+
+# The field that names the account, by flow kind. Flows not listed (settings) are not limited.
+IDENTIFIER_FIELDS = {"login": "identifier", "registration": "traits.email",
+                     "recovery": "email", "verification": "email"}
+# Every submission of these flows counts as this action (RATE_LIMIT_<ACTION>[_IP]).
+FLOW_ACTIONS = {"login": "SIGN_IN", "registration": "REGISTRATION"}
+# Fields holding a one-time code or a second factor.
+CODE_FIELDS = ("code", "totp_code", "lookup_secret")
+ACTIONS = ("SIGN_IN", "REGISTRATION", "EMAIL", "CODE")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    limiter: Limiter
+    # action -> (limits per identifier, limits per IP)
+    items: dict
+    # Counts in this process while the shared store cannot be reached.
+    fallback: RateLimiter
+
+
+def init_app(app) -> None:
+    settings = app.config["SETTINGS"]
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    app.before_request(reject_oversized)
+    try:
+        limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage_uri,
+                          strategy="moving-window", key_prefix="kratos-ui")
+    except Exception as exc:  # e.g. redis:// without the redis package
+        raise ConfigError(f"RATE_LIMIT_STORAGE_URI cannot be used: {_safe_reason(exc, settings)}") from None
+    table = {**RATE_LIMITS, **dict(settings.rate_limits)}
+    items = {action: (limits.parse_many(table[f"RATE_LIMIT_{action}"]),
+                      limits.parse_many(table[f"RATE_LIMIT_{action}_IP"])) for action in ACTIONS}
+    app.extensions["rate_limits"] = RateLimits(limiter, items, MovingWindowRateLimiter(MemoryStorage()))
+
+
+def _safe_reason(exc: Exception, settings) -> str:
+    """The first line of the error, unless it repeats the URI or its password."""
+    reason = (str(exc).splitlines() or [""])[0]
+    uri = settings.rate_limit_storage_uri
+    secret = urlsplit(uri).password
+    if not reason or uri in reason or (secret and secret in reason):
+        return type(exc).__name__
+    return reason
+
+
+def reject_oversized() -> None:
+    """A body over MAX_CONTENT_LENGTH gets the 413 page before anything else runs.
+
+    Flask refuses it too when the form is read, but only after the session lookup."""
+    size = request.content_length
+    if size is not None and size > current_app.config["MAX_CONTENT_LENGTH"]:
+        abort(413)
+
+
+# -- rate limits ---------------------------------------------------------------
+
+def normalise(identifier: str) -> str:
+    """As Kratos compares identifiers: trimmed, lower case."""
+    return identifier.strip().lower()
+
+
+def counted(kind: str, flow_id: str, form) -> list[tuple[str, str]]:
+    """The (action, whom) pairs a submission of `kind` counts against."""
+    field = IDENTIFIER_FIELDS.get(kind)
+    if field is None:
+        return []
+    typed = normalise(form.get(field, ""))
+    has_code = any(form.get(name) for name in CODE_FIELDS)
+    # No identifier in the form (a second factor, a recovery code): the Kratos
+    # session owing the second factor, else the flow, which belongs to one address.
+    cookie = request.cookies.get(current_app.config["SETTINGS"].session_cookie_name, "")
+    whom = typed or (f"session:{cookie}" if cookie else f"flow:{flow_id}")
+    actions = [FLOW_ACTIONS[kind]] if kind in FLOW_ACTIONS else ["EMAIL"] if typed and not has_code else []
+    if has_code:
+        actions.append("CODE")
+    # Hashed: the store never holds addresses or cookies.
+    digest = hashlib.sha256(whom.encode()).hexdigest()[:32]
+    return [(action, digest) for action in actions]
+
+
+class Counted(NamedTuple):
+    item: limits.RateLimitItem
+    keys: tuple
+    action: str
+    per: str  # "identifier" or "IP", for the log
+
+
+def check(kind: str, flow_id: str, form) -> int | None:
+    """Count this submission; None if it may go to Kratos, else the seconds to wait.
+
+    A refused submission is not counted."""
+    pairs = counted(kind, flow_id, form)
+    if not pairs:
+        return None
+    state: RateLimits = current_app.extensions["rate_limits"]
+    ip = request.remote_addr or "unknown"
+    entries = []
+    for action, whom in pairs:
+        per_identifier, per_ip = state.items[action]
+        entries += [Counted(item, (action, "id", whom), action, "identifier") for item in per_identifier]
+        entries += [Counted(item, (action, "ip", ip), action, "IP") for item in per_ip]
+    try:
+        return _count(state.limiter.limiter, entries)
+    except Exception as exc:  # the shared store is down: this process keeps counting meanwhile
+        log.error("rate-limit store failed (%s); counting in this process", type(exc).__name__)
+        return _count(state.fallback, entries)
+
+
+def _count(strategy: RateLimiter, entries: list[Counted]) -> int | None:
+    full = [e for e in entries if not strategy.test(e.item, *e.keys)]
+    if not full:
+        # Count it everywhere; a concurrent request may have taken a last slot meanwhile.
+        full = [e for e in entries if not strategy.hit(e.item, *e.keys)]
+    if not full:
+        return None
+    for entry in full:
+        log.warning("rate limit reached: %s per %s", entry.action.lower(), entry.per)
+    reset = max(strategy.get_window_stats(e.item, *e.keys).reset_time for e in full)
+    return max(1, math.ceil(reset - time.time()))
+
+
+def message(wait: int) -> str:
+    if wait < 60:
+        amount, unit = wait, "second"
+    else:
+        amount, unit = math.ceil(wait / 60), "minute"
+    return f"Too many attempts. Try again in about {amount} {unit}{'s' if amount != 1 else ''}."
+
+
+def too_many(page, wait: int):
+    """The 429 answer: `page` (the flow shown again), or the error page without one."""
+    if page is None:
+        page = render_template("error.html", title="Too many attempts", message=message(wait), status=429)
+    response = make_response(page)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
