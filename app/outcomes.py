@@ -113,6 +113,10 @@ def interpret(answer: Answer) -> Any:
             return Redirect(redirect, reason=error_id)
         if error_id == "security_csrf_violation":
             return NewFlow(CSRF)
+        if error_id == "session_verified_address_required" and (target := _verification_url(answer.error)):
+            # Kratos v26 refusing an unverified address (v1.3.1: 400, message 4000010, see
+            # flows.start_verification): it has started a verification flow and mailed a code.
+            return Redirect(target, reason=error_id)
         return NewFlow(RESTART)
     if status == 404:
         return NewFlow(RESTART)
@@ -129,3 +133,11 @@ def interpret(answer: Answer) -> Any:
             return Redirect(redirect, reason=error_id or "browser_location_change_required")
     return Failure(status if 400 <= status < 500 else 502, "Something went wrong",
                    "We could not complete that request. Please start again.", error_id)
+
+
+def _verification_url(error: dict) -> str | None:
+    """The verification flow Kratos names in an error's `details.continue_with`."""
+    for item in (error.get("details") or {}).get("continue_with") or []:
+        if isinstance(item, dict) and item.get("action") == "show_verification_ui":
+            return (item.get("flow") or {}).get("url")
+    return None
