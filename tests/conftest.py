@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from kratos_versions import binary_version
 from stack import Ports, Stack, kratos_binary
 from support import FAST_KRATOS, require
+
+
+def pytest_report_header(config):
+    """Which Kratos this run tests (`make test` runs the real-Kratos suites once per version)."""
+    binary = kratos_binary()
+    return f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary})"
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +24,12 @@ def kratos_bin() -> Path:
     binary = kratos_binary()
     require(binary.exists(), f"Kratos binary {binary}")
     return binary
+
+
+@pytest.fixture(scope="session")
+def kratos_version(kratos_bin) -> str:
+    """The version of the Kratos under test, e.g. "v26.2.0"."""
+    return binary_version(kratos_bin)
 
 
 @contextmanager
