@@ -10,13 +10,14 @@ import pytest
 
 from kratos_versions import binary_version
 from stack import Ports, Stack, kratos_binary
-from support import FAST_KRATOS, require
+from support import FAST_KRATOS, recorded_versions, require
 
 
 def pytest_report_header(config):
     """Which Kratos this run tests (`make test` runs the real-Kratos suites once per version)."""
     binary = kratos_binary()
-    return f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary})"
+    return (f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary}); "
+            f"unit tests use the answers recorded from {', '.join(recorded_versions())}")
 
 
 @pytest.fixture(scope="session")
