@@ -22,13 +22,15 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import limits
-from flask import abort, current_app, make_response, render_template, request
+from flask import Flask, abort, current_app, make_response, render_template, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
-from .config import RATE_LIMITS, ConfigError
+from .config import RATE_LIMITS, ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,12 @@ ACTIONS = ("SIGN_IN", "REGISTRATION", "EMAIL", "CODE")
 class RateLimits:
     limiter: Limiter
     # action -> (limits per identifier, limits per IP)
-    items: dict
+    items: dict[str, tuple[list[limits.RateLimitItem], list[limits.RateLimitItem]]]
     # Counts in this process while the shared store cannot be reached.
     fallback: RateLimiter
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.before_request(reject_oversized)
@@ -66,7 +68,7 @@ def init_app(app) -> None:
     app.extensions["rate_limits"] = RateLimits(limiter, items, MovingWindowRateLimiter(MemoryStorage()))
 
 
-def _safe_reason(exc: Exception, settings) -> str:
+def _safe_reason(exc: Exception, settings: Settings) -> str:
     """The first line of the error, unless it repeats the URI or its password."""
     reason = (str(exc).splitlines() or [""])[0]
     uri = settings.rate_limit_storage_uri
@@ -92,7 +94,7 @@ def normalise(identifier: str) -> str:
     return identifier.strip().lower()
 
 
-def counted(kind: str, flow_id: str, form) -> list[tuple[str, str]]:
+def counted(kind: str, flow_id: str, form: MultiDict[str, str]) -> list[tuple[str, str]]:
     """The (action, whom) pairs a submission of `kind` counts against."""
     field = IDENTIFIER_FIELDS.get(kind)
     if field is None:
@@ -113,12 +115,12 @@ def counted(kind: str, flow_id: str, form) -> list[tuple[str, str]]:
 
 class Counted(NamedTuple):
     item: limits.RateLimitItem
-    keys: tuple
+    keys: tuple[str, ...]
     action: str
     per: str  # "identifier" or "IP", for the log
 
 
-def check(kind: str, flow_id: str, form) -> int | None:
+def check(kind: str, flow_id: str, form: MultiDict[str, str]) -> int | None:
     """Count this submission; None if it may go to Kratos, else the seconds to wait.
 
     A refused submission is not counted."""
@@ -160,11 +162,10 @@ def message(wait: int) -> str:
     return f"Too many attempts. Try again in about {amount} {unit}{'s' if amount != 1 else ''}."
 
 
-def too_many(page, wait: int):
+def too_many(page: tuple[str, int] | None, wait: int) -> Response:
     """The 429 answer: `page` (the flow shown again), or the error page without one."""
-    if page is None:
-        page = render_template("error.html", title="Too many attempts", message=message(wait), status=429)
-    response = make_response(page)
+    response = make_response(page if page is not None else render_template(
+        "error.html", title="Too many attempts", message=message(wait), status=429))
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response

@@ -185,6 +185,10 @@ def interpret(answer: Answer) -> Outcome:
             return Redirect(redirect)
         if error_id == "security_csrf_violation":
             return NewFlow(Reason.CSRF)
+        if error_id == "session_verified_address_required" and (target := _verification_url(answer.error)):
+            # Kratos v26 refusing an unverified address (v1.3.1: 400, message 4000010, see
+            # flows.login.after_submit): it has started a verification flow and mailed a code.
+            return Redirect(target)
         return NewFlow(Reason.RESTART)
     if status == 404:
         return NewFlow(Reason.RESTART)
@@ -199,3 +203,12 @@ def interpret(answer: Answer) -> Outcome:
     if status == 422 and (redirect := _redirect_browser_to(body)):
         return Redirect(redirect)
     return Failure(status if 400 <= status < 500 else 502, Problem.FAILED, error_id)
+
+
+def _verification_url(error: dict[str, Any]) -> str | None:
+    """The verification flow Kratos names in an error's `details.continue_with`."""
+    for item in (error.get("details") or {}).get("continue_with") or []:
+        if isinstance(item, dict) and item.get("action") == "show_verification_ui":
+            url = (item.get("flow") or {}).get("url")
+            return url if isinstance(url, str) else None
+    return None

@@ -41,23 +41,24 @@ def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[st
     return rows
 
 
-def other_sessions() -> tuple[list[dict[str, Any]] | None, Response | Page | None]:
-    """(the user's other sessions, None), or (None, the response to give instead)."""
+def other_sessions() -> list[dict[str, Any]] | Response | Page:
+    """The user's other sessions, or the response to give instead."""
     outcome = outcomes.interpret(kratos().list_my_sessions(browser()))
     if isinstance(outcome, SignInRequired):
-        return None, sign_in_redirect()
+        return sign_in_redirect()
     if not isinstance(outcome, Success):
-        return None, render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
+        return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
     listed = outcome.body if isinstance(outcome.body, list) else []
-    return [s for s in listed if isinstance(s, dict) and s.get("id") != g.identity_session.get("id")], None
+    return [s for s in listed if isinstance(s, dict) and s.get("id") != g.identity_session.get("id")]
 
 
 def render_sessions(message: tuple[str, str] | None = None,
                     others: list[dict[str, Any]] | None = None) -> Response | Page | str:
     if others is None:
-        others, instead = other_sessions()
-        if instead is not None:
-            return instead
+        found = other_sessions()
+        if not isinstance(found, list):
+            return found
+        others = found
     return render_template("sessions.html", rows=_rows(g.identity_session, others), message=message)
 
 
@@ -76,9 +77,9 @@ def revoke() -> Response | Page | str:
     if not is_kratos_id(session_id):
         return render_sessions(NOT_YOURS)
     # Kratos answers 204 to any id, another user's too: only the user's own are sent on.
-    others, instead = other_sessions()
-    if instead is not None:
-        return instead
+    others = other_sessions()
+    if not isinstance(others, list):
+        return others
     if session_id not in {s.get("id") for s in others}:
         return render_sessions(NOT_YOURS, others)
     outcome = outcomes.interpret(kratos().revoke_my_session(browser(), session_id))

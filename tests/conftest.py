@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from kratos_versions import binary_version
 from stack import LOOPBACK_CROWD, Ports, Stack, hydra_binary, kratos_binary
-from support import FAST_KRATOS, PRIVILEGED, require
+from support import FAST_KRATOS, PRIVILEGED, recorded_versions, require
+
+
+def pytest_report_header(config):
+    """Which Kratos this run tests (`make test` runs the real-Kratos suites once per version)."""
+    binary = kratos_binary()
+    return (f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary}); "
+            f"unit tests use the answers recorded from {', '.join(recorded_versions())}")
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +32,12 @@ def hydra_bin() -> Path:
     binary = hydra_binary()
     require(binary.exists(), f"Hydra binary {binary}")
     return binary
+
+
+@pytest.fixture(scope="session")
+def kratos_version(kratos_bin) -> str:
+    """The version of the Kratos under test, e.g. "v26.2.0"."""
+    return binary_version(kratos_bin)
 
 
 @contextmanager

@@ -13,6 +13,8 @@ import pytest
 
 from formclient import FormClient
 import requests
+from kratos_versions import fixtures_dir
+from stack import kratos_version
 
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,6 +23,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 FAST_KRATOS = {"HASHERS_BCRYPT_COST": "4"}
 # Seconds of privileged session in the `short_privilege` stack (tests/conftest.py).
 PRIVILEGED = 3
+# Kratos's message ids, the same on every tested version; Kratos's wording of them is not.
+LOGIN_CODE_SENT = 1010014
+RECOVERY_CODE_SENT = 1060003
+RECOVERY_CODE_INVALID = 4060006  # v26: also for a code past its lifespan
+VERIFICATION_CODE_SENT = 1080003
 
 
 def require(present: bool, what: str) -> None:
@@ -42,9 +49,21 @@ def register_oauth2_client(hydra_admin_url: str, redirect_uri: str, **fields) ->
     return answer.json()
 
 
+def recorded_versions() -> list[str]:
+    """Kratos versions with recorded answers: kratos/go.mod's (tests/fixtures/), then tests/fixtures/v*/."""
+    return [kratos_version(), *sorted(p.name for p in FIXTURES.glob("v*") if p.is_dir())]
+
+
+# Whose answers `recorded` reads; the unit tests run once per recorded version (tests/unit/conftest.py).
+ANSWERS_FROM = kratos_version()
+
+
 def recorded(name: str) -> dict:
-    """A Kratos answer recorded by scripts/record_fixtures.py."""
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+    """A Kratos answer recorded by scripts/record_fixtures.py from Kratos ANSWERS_FROM."""
+    path = fixtures_dir(ANSWERS_FROM) / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no {name} answer recorded from Kratos {ANSWERS_FROM}: run `make fixtures`")
+    return json.loads(path.read_text())
 
 
 def totp(secret: str, at: float | None = None, step: int = 30, digits: int = 6) -> str:

@@ -69,7 +69,8 @@ PAYLOADS = [
 
 @pytest.fixture
 def settings(settings):
-    return replace(settings, allowed_return_urls=(UI, APP), hydra_public_url=HYDRA,
+    # The payloads name Kratos by the origin of the first recorded set, whichever set this run reads.
+    return replace(settings, kratos_browser_url=KRATOS, allowed_return_urls=(UI, APP), hydra_public_url=HYDRA,
                    hydra_admin_url="http://127.0.0.1:4445")
 
 
