@@ -110,8 +110,9 @@ fixtures: install kratos kratos-v26
 	else echo "SKIPPED: Kratos $(KRATOS_V26) fixtures, no $(KRATOS_V26_GZ)"; fi
 
 # docker compose with the same Kratos and Hydra versions as the local builds.
+# docker compose runs the newest Kratos the UI is tested against (v26.2.0), and the Hydra it is built with.
 compose:
-	KRATOS_VERSION=$(KRATOS_VERSION) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
+	KRATOS_VERSION=$(KRATOS_V26) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
 
 # The load generator of `make bench`, installed once where `go install` puts binaries; HEY=... uses yours.
 HEY ?= $(or $(shell command -v hey),$(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)/hey)
