@@ -14,7 +14,7 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock kratos hydra kratos-v26 chromium fixtures compose bench hey
+.PHONY: dev test install lock kratos hydra kratos-v26 debs fixtures compose bench hey
 
 # Kratos v26.2.0, a second tested version: a prebuilt binary in ../shared/kratos/ beside the clone
 # (the Go module proxy cannot serve calendar tags). Without it the v26 run is skipped, except in CI.
@@ -28,7 +28,7 @@ dev: install kratos hydra
 
 # Unit tests once; the real-Kratos suites once per Kratos version. Any failing run (exit 5, no
 # tests collected, included) fails `make test`; every run is attempted first.
-test: install kratos hydra kratos-v26 chromium
+test: install kratos hydra kratos-v26 debs
 	@status=0; \
 	echo "== unit tests"; $(PY) -m pytest tests/unit || status=1; \
 	echo "== integration and browser tests, Kratos $(KRATOS_VERSION)"; \
@@ -99,8 +99,11 @@ kratos-v26:
 	chmod +x "$(KRATOS_V26_BIN).tmp" && mv "$(KRATOS_V26_BIN).tmp" "$(KRATOS_V26_BIN)" && \
 	echo "unpacked Kratos $(KRATOS_V26) into $(KRATOS_V26_BIN)" || { rm -f "$(KRATOS_V26_BIN).tmp"; exit 1; }
 
-chromium:
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+# Debian packages the tests run, as command:package; the missing ones are installed.
+DEBS := chromium:chromium redis-server:redis-server
+debs:
+	@missing=$$(for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null || echo $${pair#*:}; done); \
+	[ -z "$$missing" ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }
 
 # Re-record the unit tests' Kratos fixtures from the real Kratos, one set per version
 # (tests/fixtures/ for $(KRATOS_VERSION), tests/fixtures/<version>/ for the others).
