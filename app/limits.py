@@ -4,8 +4,11 @@ Open-source Kratos has no rate limit (kratos#654). The UI sees every form
 submission, so it counts them before they reach Kratos, per client IP (as
 TRUSTED_PROXIES resolves it) and per identifier (the account the form names).
 
-Flask-Limiter sets up the storage (RATE_LIMIT_STORAGE_URI) and the moving-window
-strategy of the `limits` library, which does all the counting. The flow view
+The `limits` library (the engine of Flask-Limiter) provides the storage
+(RATE_LIMIT_STORAGE_URI: memory://, redis://, ...) and the moving-window strategy,
+which does all the counting. Flask-Limiter's own extension is not used: its
+request hooks would run on every request (about 15% of a page's time) for
+limits that are all applied here. The flow view
 calls `check()` once per submission rather than decorating routes: the keys come
 from the submitted form, and over the limit the same flow is shown again with
 what was typed, which only the flow view can render.
@@ -25,9 +28,7 @@ import limits
 from flask import Flask, abort, current_app, make_response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from .config import RATE_LIMITS, ConfigError, Settings
@@ -46,7 +47,7 @@ ACTIONS = ("SIGN_IN", "REGISTRATION", "EMAIL", "CODE")
 
 @dataclass(frozen=True)
 class RateLimits:
-    limiter: Limiter
+    strategy: RateLimiter
     # action -> (limits per identifier, limits per IP)
     items: dict[str, tuple[list[limits.RateLimitItem], list[limits.RateLimitItem]]]
     # Counts in this process while the shared store cannot be reached.
@@ -58,14 +59,13 @@ def init_app(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.before_request(reject_oversized)
     try:
-        limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage_uri,
-                          strategy="moving-window", key_prefix="kratos-ui")
+        strategy = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage_uri))
     except Exception as exc:  # e.g. redis:// without the redis package
         raise ConfigError(f"RATE_LIMIT_STORAGE_URI cannot be used: {_safe_reason(exc, settings)}") from None
     table = {**RATE_LIMITS, **dict(settings.rate_limits)}
     items = {action: (limits.parse_many(table[f"RATE_LIMIT_{action}"]),
                       limits.parse_many(table[f"RATE_LIMIT_{action}_IP"])) for action in ACTIONS}
-    app.extensions["rate_limits"] = RateLimits(limiter, items, MovingWindowRateLimiter(MemoryStorage()))
+    app.extensions["rate_limits"] = RateLimits(strategy, items, MovingWindowRateLimiter(MemoryStorage()))
 
 
 def _safe_reason(exc: Exception, settings: Settings) -> str:
@@ -132,10 +132,10 @@ def check(kind: str, flow_id: str, form: MultiDict[str, str]) -> int | None:
     entries = []
     for action, whom in pairs:
         per_identifier, per_ip = state.items[action]
-        entries += [Counted(item, (action, "id", whom), action, "identifier") for item in per_identifier]
-        entries += [Counted(item, (action, "ip", ip), action, "IP") for item in per_ip]
+        entries += [Counted(item, ("kratos-ui", action, "id", whom), action, "identifier") for item in per_identifier]
+        entries += [Counted(item, ("kratos-ui", action, "ip", ip), action, "IP") for item in per_ip]
     try:
-        return _count(state.limiter.limiter, entries)
+        return _count(state.strategy, entries)
     except Exception as exc:  # the shared store is down: this process keeps counting meanwhile
         log.error("rate-limit store failed (%s); counting in this process", type(exc).__name__)
         return _count(state.fallback, entries)
