@@ -35,11 +35,6 @@ from .config import RATE_LIMITS, ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
-# The field that names the account, by flow kind. Flows not listed (settings) are not limited.
-IDENTIFIER_FIELDS = {"login": "identifier", "registration": "traits.email",
-                     "recovery": "email", "verification": "email"}
-# Every submission of these flows counts as this action (RATE_LIMIT_<ACTION>[_IP]).
-FLOW_ACTIONS = {"login": "SIGN_IN", "registration": "REGISTRATION"}
 # Fields holding a one-time code or a second factor.
 CODE_FIELDS = ("code", "totp_code", "lookup_secret")
 ACTIONS = ("SIGN_IN", "REGISTRATION", "EMAIL", "CODE")
@@ -94,18 +89,29 @@ def normalise(identifier: str) -> str:
     return identifier.strip().lower()
 
 
-def counted(kind: str, flow_id: str, form: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """The (action, whom) pairs a submission of `kind` counts against."""
-    field = IDENTIFIER_FIELDS.get(kind)
-    if field is None:
+@dataclass(frozen=True)
+class Limited:
+    """How a flow's submissions are counted (each FlowKind says, in its `limited`)."""
+
+    # The field that names the account.
+    identifier_field: str
+    # The action every submission counts as (RATE_LIMIT_<ACTION>[_IP]); None: only an email
+    # request (EMAIL) or a code (CODE) counts.
+    action: str | None = None
+
+
+def counted(limited: Limited | None, flow_id: str, form: MultiDict[str, str]) -> list[tuple[str, str]]:
+    """The (action, whom) pairs a submission counts against; a flow without `limited` counts none."""
+    if limited is None:
         return []
+    field = limited.identifier_field
     typed = normalise(form.get(field, ""))
     has_code = any(form.get(name) for name in CODE_FIELDS)
     # No identifier in the form (a second factor, a recovery code): the Kratos
     # session owing the second factor, else the flow, which belongs to one address.
     cookie = request.cookies.get(current_app.config["SETTINGS"].session_cookie_name, "")
     whom = typed or (f"session:{cookie}" if cookie else f"flow:{flow_id}")
-    actions = [FLOW_ACTIONS[kind]] if kind in FLOW_ACTIONS else ["EMAIL"] if typed and not has_code else []
+    actions = [limited.action] if limited.action else ["EMAIL"] if typed and not has_code else []
     if has_code:
         actions.append("CODE")
     # Hashed: the store never holds addresses or cookies.
@@ -120,11 +126,11 @@ class Counted(NamedTuple):
     per: str  # "identifier" or "IP", for the log
 
 
-def check(kind: str, flow_id: str, form: MultiDict[str, str]) -> int | None:
+def check(limited: Limited | None, flow_id: str, form: MultiDict[str, str]) -> int | None:
     """Count this submission; None if it may go to Kratos, else the seconds to wait.
 
     A refused submission is not counted."""
-    pairs = counted(kind, flow_id, form)
+    pairs = counted(limited, flow_id, form)
     if not pairs:
         return None
     state: RateLimits = current_app.extensions["rate_limits"]

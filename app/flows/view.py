@@ -214,7 +214,7 @@ def flow_view(kind: FlowKind) -> Callable[[], View]:
         if request.method == "POST":
             if not flow_id or not is_kratos_id(flow_id):
                 return restart_with_notice(kind, NewFlow(Reason.RESTART), request.form)
-            if (wait := limits.check(kind.name, flow_id, request.form)) is not None:
+            if (wait := limits.check(kind.limited, flow_id, request.form)) is not None:
                 return too_many_attempts(kind, flow_id, wait)
             return submit(kind, flow_id, request.form)
         if not flow_id or not is_kratos_id(flow_id):
