@@ -1,7 +1,9 @@
 """The one place that decides what a Kratos answer means.
 
 `interpret` turns any Kratos `Answer` into an `Outcome`, a union of frozen dataclasses;
-views `match` on it and never look at status codes or error ids themselves. Page text
+views `match` on it and never look at Kratos's status codes or error ids themselves
+(`flow_error` reads the body of Kratos's error page for them; health checks ask only
+"ready or not"). Page text
 lives with the views and templates (app/errors.py names each `Problem`).
 """
 
@@ -152,6 +154,18 @@ def kratos_failed(outcome: Outcome) -> TypeGuard[Failure]:
 def success_body(outcome: Outcome) -> dict[str, Any] | None:
     """The JSON object a Success carries, else None."""
     return outcome.body if isinstance(outcome, Success) and isinstance(outcome.body, dict) else None
+
+
+def flow_error(outcome: Outcome) -> tuple[int, str | None] | None:
+    """(HTTP status, Kratos error id) of the flow error that /self-service/errors described,
+    or None when it has none (expired or unknown)."""
+    body = success_body(outcome) or {}
+    error = body.get("error")
+    if not isinstance(error, dict):
+        return None
+    code, error_id = error.get("code"), error.get("id")
+    return (code if isinstance(code, int) and 400 <= code <= 599 else 404,
+            error_id if isinstance(error_id, str) else None)
 
 
 def _redirect_browser_to(body: Any) -> str | None:
