@@ -14,12 +14,12 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock kratos hydra chromium fixtures compose bench hey
+.PHONY: dev test install lock translations i18n i18n-check kratos hydra chromium fixtures compose bench hey
 
-dev: install kratos hydra
+dev: install translations kratos hydra
 	$(PY) scripts/dev.py
 
-test: install kratos hydra chromium
+test: install translations kratos hydra chromium
 	$(PY) -m pytest
 
 install: $(VENV)/.installed
@@ -31,6 +31,20 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt requirements-build.txt
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-build.txt -r requirements-dev.txt
 	$(VENV)/bin/pip install -qq --no-deps --no-build-isolation -e .
 	touch $@
+
+# The catalogs the app reads: each .po compiled to the .mo beside it (committed too, so the wheel
+# and the image carry them; tests/unit/test_catalogs.py fails on a stale one).
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+translations: install $(CATALOGS:.po=.mo)
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po
+	$(PY) scripts/i18n.py compile
+
+# New strings in the code or in Kratos's list merged into every catalog; then what is missing.
+i18n: install
+	$(PY) scripts/i18n.py update
+	$(PY) scripts/i18n.py check
+i18n-check: install
+	$(PY) scripts/i18n.py check
 
 # The lock, from the ranges in pyproject.toml: requirements.txt (runtime, what the Dockerfile installs),
 # requirements-dev.txt (runtime + dev, the same runtime pins), requirements-build.txt (setuptools).

@@ -67,6 +67,8 @@ class Browser:
     # The client's address after TRUSTED_PROXIES hops; Kratos records it on the session's device.
     client_ip: str | None = None
     request_id: str | None = None
+    # The page's language (a BCP 47 tag): Kratos passes Accept-Language on to its web hooks.
+    accept_language: str | None = None
     # Kratos's Set-Cookie headers, each whole, to relay to the browser with the response.
     set_cookies: list[str] = field(default_factory=list)
 
@@ -93,6 +95,8 @@ class Browser:
             headers["X-Forwarded-For"] = self.client_ip
         if self.request_id:
             headers["X-Request-ID"] = self.request_id
+        if self.accept_language:
+            headers["Accept-Language"] = self.accept_language
         return headers
 
 
