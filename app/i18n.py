@@ -11,6 +11,7 @@ scripts/kratos_messages.py from Kratos's source); the placeholders are filled fr
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,7 @@ LOCALES = ("en", "de", "fr", "es", "pt_BR", "ja")
 DEFAULT_LOCALE = "en"
 COOKIE = "ui_locale"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def tag(locale: str) -> str:
@@ -75,7 +77,7 @@ def html_lang() -> str:
 
 def languages() -> list[tuple[str, str]]:
     """(locale, its name in itself) for the switcher."""
-    return [(locale, Locale.parse(locale).get_display_name(locale).capitalize()) for locale in LOCALES]
+    return [(locale, (Locale.parse(locale).get_display_name(locale) or locale).capitalize()) for locale in LOCALES]
 
 
 def this_page() -> str:
@@ -96,7 +98,7 @@ def choose_language() -> Response:
     target = None
     if back.startswith("/") and not back.startswith("//"):
         target = rule.from_browser(current_app.config["SETTINGS"].ui_url + back)
-    response = redirect(target or url_for("pages.home"), code=303)
+    response = redirect(target or current_app.config["SETTINGS"].ui_url + url_for("pages.home"), code=303)
     if locale:
         response.set_cookie(COOKIE, locale, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                             secure=current_app.config["SETTINGS"].ui_url.startswith("https:"))
@@ -231,8 +233,10 @@ def translate_message(message: Any, now: datetime | None = None) -> str:
             msgctxt = f"kratos:{entry['id']}"
             if in_context(msgctxt, entry["text"]) == entry["text"]:
                 return text  # not translated: Kratos's words are better than our own English
-            translated = in_context(msgctxt, entry["text"],
-                                  **_placeholders(context, now or datetime.now(timezone.utc)))
+            values = _placeholders(context, now or datetime.now(timezone.utc))
+            if any(name not in values for name in PLACEHOLDER.findall(entry["text"])):
+                return text  # a context without the value its words need
+            translated = in_context(msgctxt, entry["text"], **values)
     except (KeyError, TypeError, ValueError):
         return text  # a placeholder the context did not fill
     return translated or text
