@@ -77,7 +77,8 @@ def html_lang() -> str:
 
 def languages() -> list[tuple[str, str]]:
     """(locale, its name in itself) for the switcher."""
-    return [(locale, (Locale.parse(locale).get_display_name(locale) or locale).capitalize()) for locale in LOCALES]
+    names = [(locale, Locale.parse(locale).get_display_name(locale) or locale) for locale in LOCALES]
+    return [(locale, name[:1].upper() + name[1:]) for locale, name in names]
 
 
 def this_page() -> str:

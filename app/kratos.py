@@ -100,6 +100,16 @@ class Browser:
         return headers
 
 
+def with_locale(form: Any, locale: str | None) -> Any:
+    """The form with the page's language as `transient_payload` (a JSON object, the one form value
+    Kratos decodes into it): Kratos hands it to its mail templates (kratos/courier-templates) and
+    web hooks. Kratos itself has no translations. The UI owns this field: a browser's is dropped."""
+    if not locale or not isinstance(form, list):
+        return form
+    kept = [(name, value) for name, value in form if name != "transient_payload"]
+    return kept + [("transient_payload", json.dumps({"locale": locale}))]
+
+
 def _answer(status: int, content: bytes, what: str) -> Answer:
     """An Answer from a raw reply; `what` names the call (no query string) for the log."""
     try:
@@ -160,7 +170,8 @@ class KratosClient:
         # The browser's form is relayed as it came, so Kratos's schema-aware
         # decoder types the fields; Accept: application/json makes every
         # answer JSON instead of a redirect.
-        return self.call(browser, "POST", f"/self-service/{kind}", params={"flow": flow_id}, form=form)
+        return self.call(browser, "POST", f"/self-service/{kind}", params={"flow": flow_id},
+                         form=with_locale(form, browser.accept_language))
 
     def create_logout_flow(self, browser: Browser) -> Answer:
         return self.call(browser, "GET", "/self-service/logout/browser")

@@ -1,6 +1,7 @@
 """Against the real Kratos: a German browser signs in with a wrong password and reads Kratos's
 error and the page around it in German; the switcher (a plain form) changes the language of a
-live flow; Kratos itself answers in English whatever Accept-Language says."""
+live flow; the code mails come in the page's language (the UI sends it as transient_payload.locale,
+kratos/courier-templates read it); Kratos itself answers in English whatever Accept-Language says."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import html5lib
 import requests
 
 from formclient import FormClient
+from integration.test_journeys import new_email, sign_out, sign_up
+from mailsink import mail_text, read_mails, wait_for_code
 
 WRONG_PASSWORD_DE = ("Die Zugangsdaten sind ungültig. Prüfen Sie Passwort, Benutzernamen, "
                      "E-Mail-Adresse oder Telefonnummer auf Tippfehler.")
@@ -70,3 +73,43 @@ def test_kratos_itself_answers_in_english_whatever_the_language(stack):
     labels = {n["meta"]["label"]["id"]: n["meta"]["label"]["text"]
               for n in answer.json()["ui"]["nodes"] if (n.get("meta") or {}).get("label")}
     assert labels[1070001] == "Password"
+
+
+def newest_mail(stack, recipient: str):
+    return [m for m in read_mails(stack.maildir) if recipient in str(m["to"])][-1]
+
+
+def test_a_german_browser_gets_its_recovery_code_mail_in_german(stack):
+    email = new_email()
+    client, _ = sign_up(stack, email)  # in English: the account exists
+    sign_out(client, stack)
+    client.http.headers["Accept-Language"] = "de"
+    seen = len([m for m in read_mails(stack.maildir) if email in str(m["to"])])
+    page = client.get(stack.ui_url + "/recovery")
+    page = page.submit({"email": email}, button="Weiter")
+    assert message(parse(page), 1060003).startswith("Eine E-Mail mit einem Wiederherstellungscode")
+    code, _ = wait_for_code(stack.maildir, email, seen=seen)
+    mail = newest_mail(stack, email)
+    assert mail["subject"] == "Zugang zu Ihrem Konto wiederherstellen"
+    assert mail_text(mail).replace("\r\n", "\n").startswith("Hallo,\n\nbitte stellen Sie den Zugang zu Ihrem Konto wieder her")
+    assert code in mail_text(mail)
+
+
+def test_a_japanese_sign_up_gets_its_verification_mail_in_japanese(stack):
+    email = new_email()
+    client = FormClient()
+    client.http.headers["Accept-Language"] = "ja"
+    page = client.get(stack.ui_url + "/registration")
+    page = page.submit({"traits.email": email}, button="新規登録")
+    page = page.submit({"password": "a-Good-passw0rd"}, button="新規登録")
+    wait_for_code(stack.maildir, email)
+    mail = newest_mail(stack, email)
+    assert mail["subject"] == "メールアドレスを確認してください"
+    assert mail_text(mail).startswith("こんにちは。")
+
+
+def test_an_english_browser_gets_kratos_english_mail(stack):
+    email = new_email()
+    sign_up(stack, email)
+    wait_for_code(stack.maildir, email)
+    assert newest_mail(stack, email)["subject"] == "Please verify your email address"

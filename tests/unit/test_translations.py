@@ -4,8 +4,9 @@ locale's way, and the language passed on to Kratos."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import html5lib
 import pytest
@@ -121,8 +122,20 @@ def test_wrong_password_in_german_is_kratos_4000006_translated(client, kratos):
     assert "Mit Passwort anmelden" in button_texts(doc)
     # The identifier's label is the schema's own title (1070002): shown as Kratos sent it.
     assert label_of(doc, "identifier") == "E-Mail"
-    # And the language went to Kratos with the submission.
+    # And the language went to Kratos with the submission: as a header, and for its mail templates
+    # as transient_payload.locale.
     assert kratos.calls[0].request.headers["Accept-Language"] == "de"
+    sent = parse_qs(kratos.calls[0].request.body)
+    assert json.loads(sent["transient_payload"][0]) == {"locale": "de"}
+
+
+def test_the_ui_owns_the_transient_payload(client, kratos):
+    kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
+    client.post(f"/login?flow={LOGIN_ID}", headers={"Accept-Language": "ja"}, data={
+        "csrf_token": "t", "identifier": "a@example.com", "password": "wrong", "method": "password",
+        "transient_payload": '{"locale": 42, "admin": true}'})
+    sent = parse_qs(kratos.calls[0].request.body)
+    assert [json.loads(v) for v in sent["transient_payload"]] == [{"locale": "ja"}]
 
 
 def test_recovery_code_sent_in_brazilian_portuguese(client, kratos):
