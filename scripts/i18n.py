@@ -102,10 +102,19 @@ def update() -> None:
                 catalog = read_po(f, locale=locale)
         else:
             catalog = Catalog(locale=locale, project="kratos-selfservice-ui", fuzzy=False)
+        # Translations of strings the code no longer has stay as obsolete (#~) entries, and come
+        # back when the string does (a string reworded back, or wrapped in gettext only later).
+        memory = {key(m): m.string for m in [*catalog, *catalog.obsolete.values()] if m.id and m.string}
         catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False)
+        for m in catalog:
+            if m.id and not m.string and key(m) in memory:
+                m.string = memory[key(m)]
+        current = {key(m) for m in catalog if m.id}
+        for name, m in list(catalog.obsolete.items()):
+            if key(m) in current:
+                del catalog.obsolete[name]
         catalog.header_comment = (f"# {catalog.locale.english_name} catalog of kratos-selfservice-ui: the UI's strings and\n"
                                   "# Kratos's messages (msgctxt kratos:<id>). `scripts/i18n.py update` merges new ones in.")
-        catalog.obsolete.clear()  # a string the UI no longer has is gone, not kept as a comment
         with open(path, "wb") as f:
             # No source locations: a moved line must not change every catalog.
             write_po(f, catalog, width=100, include_previous=False, no_location=True)

@@ -87,3 +87,23 @@ def test_the_kratos_message_list_is_what_kratos_source_says(tmp_path, monkeypatc
     (tmp_path / "kratos" / "go.mod").write_text(f"require github.com/ory/kratos {version}\n")
     assert kratos_messages.main() == 0
     assert json.loads(out.read_text()) == json.loads(catalogs.KRATOS_MESSAGES.read_text())
+
+
+def test_a_translation_comes_back_when_its_string_does(tmp_path, monkeypatch):
+    """A string not (or no longer) in the code keeps its translation as an obsolete entry, which
+    `update` restores when the code has the string (again)."""
+    po = tmp_path / "de" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes(catalogs.po_path("de").read_bytes())
+    assert "#~ msgid \"Skip for now\"" in po.read_text()
+    template = catalogs.template()
+    template.add("Skip for now", locations=[("app/flows/verification.py", 14)])
+    monkeypatch.setattr(catalogs, "TRANSLATIONS", tmp_path)
+    monkeypatch.setattr(catalogs, "POT", tmp_path / "messages.pot")
+    monkeypatch.setattr(catalogs, "LOCALES", ("de",))
+    monkeypatch.setattr(catalogs, "ROOT", tmp_path)  # where update names the files it wrote
+    monkeypatch.setattr(catalogs, "template", lambda: template)
+    catalogs.update()
+    restored = {m.id: m.string for m in read_po(po.open("rb"), locale="de")}
+    assert restored["Skip for now"] == "Vorerst überspringen"
+    assert "#~ msgid \"Skip for now\"" not in po.read_text()
