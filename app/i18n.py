@@ -75,6 +75,7 @@ def html_lang() -> str:
     return tag(current_locale())
 
 
+@lru_cache(maxsize=1)
 def languages() -> list[tuple[str, str]]:
     """(locale, its name in itself) for the switcher."""
     names = [(locale, Locale.parse(locale).get_display_name(locale) or locale) for locale in LOCALES]
