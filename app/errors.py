@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 from flask import Flask, render_template, request
 
 from .kratos import KratosUnavailable

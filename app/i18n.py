@@ -24,7 +24,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask import Blueprint, Flask, current_app, redirect, request, url_for
 # Aliased: the extraction must not read these runtime msgctxts as strings of the code.
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale  # type: ignore[import-untyped]
 from flask_babel import pgettext as in_context
 from jinja2 import Undefined
 from werkzeug.wrappers import Response
@@ -89,12 +89,12 @@ def this_page() -> str:
     return request.path + ("?" + urlencode(kept) if kept else "")
 
 
-@bp.route("/language", methods=["GET", "POST"])
+@bp.route("/language", methods=["POST"])
 def choose_language() -> Response:
-    """The switcher (a plain form, no JavaScript): keep the language in a cookie, back to the page."""
-    values = request.form if request.method == "POST" else request.args
-    locale = _known(values.get("lang"))
-    back = values.get("next") or "/"
+    """The switcher (a plain form, no JavaScript): keep the language in a cookie, back to the page.
+    A POST, so no other site's link or image changes anyone's language."""
+    locale = _known(request.form.get("lang"))
+    back = request.form.get("next") or "/"
     # Only a path of this UI: the switcher never sends anyone elsewhere.
     rule: RedirectRule = current_app.extensions["redirects"]
     target = None
@@ -196,7 +196,7 @@ def _duplicate_with_hints(entry: dict[str, Any], context: Mapping[str, Any]) -> 
     msgctxt = f"kratos:{entry['id']}"
 
     def part(name: str, **values: Any) -> str:
-        return in_context(f"{msgctxt}:{name}", entry["parts"][name], **values)
+        return str(in_context(f"{msgctxt}:{name}", entry["parts"][name], **values))
 
     identifier = context.get("credential_identifier_hint") or part("identifier")
     sentences = [in_context(msgctxt, entry["text"], identifier=identifier)]

@@ -279,3 +279,13 @@ def test_error_pages_speak_the_language_too(client):
     doc = parse(client.get("/no-such-page", headers={"Accept-Language": "es"}))
     assert doc.find(".//h1").text == "Página no encontrada"
     assert lang_of(client.get("/no-such-page", headers={"Accept-Language": "es"})) == "es"
+
+
+def test_a_link_cannot_change_the_language(client):
+    assert client.get("/language?lang=ja&next=/").status_code == 405
+    assert client.get_cookie(COOKIE, domain="127.0.0.1") is None
+
+
+def test_another_sites_form_cannot_change_the_language(client):
+    resp = client.post("/language", data={"lang": "ja", "next": "/"}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert resp.status_code == 403 and client.get_cookie(COOKIE, domain="127.0.0.1") is None
