@@ -14,7 +14,7 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock kratos hydra kratos-v26 debs fixtures compose bench hey
+.PHONY: dev test install lock translations i18n i18n-check kratos hydra kratos-v26 debs fixtures compose bench hey
 
 # Kratos v26.2.0, a second tested version: a prebuilt binary in ../shared/kratos/ beside the clone
 # (the Go module proxy cannot serve calendar tags). Without it the v26 run is skipped, except in CI.
@@ -23,12 +23,12 @@ SHARED_KRATOS := $(abspath $(CURDIR)/../shared/kratos)
 KRATOS_V26_GZ := $(SHARED_KRATOS)/kratos-$(KRATOS_V26)-linux-amd64.gz
 KRATOS_V26_BIN := $(KRATOS_CACHE)/kratos-$(KRATOS_V26)
 
-dev: install kratos hydra
+dev: install translations kratos hydra
 	$(PY) scripts/dev.py
 
 # Unit tests once; the real-Kratos suites once per Kratos version. Any failing run (exit 5, no
 # tests collected, included) fails `make test`; every run is attempted first.
-test: install kratos hydra kratos-v26 debs
+test: install translations kratos hydra kratos-v26 debs
 	@status=0; \
 	echo "== unit tests"; $(PY) -m pytest tests/unit || status=1; \
 	echo "== integration and browser tests, Kratos $(KRATOS_VERSION)"; \
@@ -50,6 +50,20 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt requirements-build.txt
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-build.txt -r requirements-dev.txt
 	$(VENV)/bin/pip install -qq --no-deps --no-build-isolation -e .
 	touch $@
+
+# The catalogs the app reads: each .po compiled to the .mo beside it (committed too, so the wheel
+# and the image carry them; tests/unit/test_catalogs.py fails on a stale one).
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+translations: install $(CATALOGS:.po=.mo)
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po
+	$(PY) scripts/i18n.py compile
+
+# New strings in the code or in Kratos's list merged into every catalog; then what is missing.
+i18n: install
+	$(PY) scripts/i18n.py update
+	$(PY) scripts/i18n.py check
+i18n-check: install
+	$(PY) scripts/i18n.py check
 
 # The lock, from the ranges in pyproject.toml: requirements.txt (runtime, what the Dockerfile installs),
 # requirements-dev.txt (runtime + dev, the same runtime pins), requirements-build.txt (setuptools).

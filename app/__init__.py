@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.hydra_admin_url:
         app.extensions["hydra"] = HydraClient(settings.hydra_admin_url, settings.kratos_timeout)
 
-    from . import auth, errors, flows, health, limits, pages, security, sessions, templating
+    from . import auth, errors, flows, health, i18n, limits, pages, security, sessions, templating
 
     # Before the session hook: a refused host, oversized body or cross-site POST costs Kratos nothing.
     app.before_request(security.reject_untrusted_host)
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     errors.register_error_handlers(app)
     templating.register(app)
+    i18n.init_app(app)  # the page's language, the switcher, `when` and `kratos_text`
 
     @app.after_request
     def finish(response: Response) -> Response:

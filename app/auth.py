@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from . import outcomes
 from .errors import ServiceFailure
+from .i18n import html_lang
 from .kratos import Browser, KratosClient, KratosUnavailable
 from .outcomes import Redirect
 from .redirects import RedirectRule
@@ -49,7 +50,8 @@ def browser() -> Browser:
     """The browser behind this request, as the Kratos client needs it (built once per request)."""
     if "browser" not in g:
         g.browser = Browser(cookies=dict(request.cookies), user_agent=request.headers.get("User-Agent"),
-                            client_ip=request.remote_addr, request_id=g.get("request_id"))
+                            client_ip=request.remote_addr, request_id=g.get("request_id"),
+                            accept_language=html_lang())
     found: Browser = g.browser
     return found
 

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 from flask import Flask, render_template, request
 
 from .kratos import KratosUnavailable
 from .outcomes import UNAVAILABLE, Failure, Problem
 
 Page = tuple[str, int]
+# The texts are lazy: each is looked up in the page's language when the page is rendered.
 
 PROBLEM_TEXT = {
-    Problem.UNAVAILABLE: ("Sign-in service unavailable",
-                          "We could not reach the sign-in service. Please try again in a moment."),
-    Problem.BAD_GATEWAY: ("Sign-in service error",
-                          "The sign-in service had a problem answering. Please try again in a moment."),
-    Problem.RETURN_TO_FORBIDDEN: ("That return address is not allowed",
-                                  "The page you were sent from asked to return you to an address this site "
-                                  "does not trust."),
-    Problem.FAILED: ("Something went wrong", "We could not complete that request. Please start again."),
+    Problem.UNAVAILABLE: (_l("Sign-in service unavailable"),
+                          _l("We could not reach the sign-in service. Please try again in a moment.")),
+    Problem.BAD_GATEWAY: (_l("Sign-in service error"),
+                          _l("The sign-in service had a problem answering. Please try again in a moment.")),
+    Problem.RETURN_TO_FORBIDDEN: (_l("That return address is not allowed"),
+                                  _l("The page you were sent from asked to return you to an address this site "
+                                     "does not trust.")),
+    Problem.FAILED: (_l("Something went wrong"), _l("We could not complete that request. Please start again.")),
 }
 
 # This app's own HTTP errors.
 STATUS_TEXT = {
-    404: ("Page not found", "There is no page at this address."),
-    405: ("Not allowed", "That page cannot be used this way."),
-    413: ("That form is too large",
-          "What was sent is larger than this site accepts, so it went no further. Please try again."),
-    500: ("Something went wrong", "An unexpected error occurred. Please try again."),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (_l("Not allowed"), _l("That page cannot be used this way.")),
+    413: (_l("That form is too large"),
+          _l("What was sent is larger than this site accepts, so it went no further. Please try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. Please try again.")),
 }
 
 

@@ -66,6 +66,8 @@ class Browser:
     # The client's address after TRUSTED_PROXIES hops; Kratos records it on the session's device.
     client_ip: str | None = None
     request_id: str | None = None
+    # The page's language (a BCP 47 tag): Kratos passes Accept-Language on to its web hooks.
+    accept_language: str | None = None
     # Kratos's Set-Cookie headers, each whole, to relay to the browser with the response.
     set_cookies: list[str] = field(default_factory=list)
 
@@ -92,7 +94,19 @@ class Browser:
             headers["X-Forwarded-For"] = self.client_ip
         if self.request_id:
             headers["X-Request-ID"] = self.request_id
+        if self.accept_language:
+            headers["Accept-Language"] = self.accept_language
         return headers
+
+
+def with_locale(form: Any, locale: str | None) -> Any:
+    """The form with the page's language as `transient_payload` (a JSON object, the one form value
+    Kratos decodes into it): Kratos hands it to its mail templates (kratos/courier-templates) and
+    web hooks. Kratos itself has no translations. The UI owns this field: a browser's is dropped."""
+    if not locale or not isinstance(form, list):
+        return form
+    kept = [(name, value) for name, value in form if name != "transient_payload"]
+    return kept + [("transient_payload", json.dumps({"locale": locale}))]
 
 
 def _answer(status: int, content: bytes, what: str) -> Answer:
@@ -155,7 +169,8 @@ class KratosClient:
         # The browser's form is relayed as it came, so Kratos's schema-aware
         # decoder types the fields; Accept: application/json makes every
         # answer JSON instead of a redirect.
-        return self.call(browser, "POST", f"/self-service/{kind}", params={"flow": flow_id}, form=form)
+        return self.call(browser, "POST", f"/self-service/{kind}", params={"flow": flow_id},
+                         form=with_locale(form, browser.accept_language))
 
     def create_logout_flow(self, browser: Browser) -> Answer:
         return self.call(browser, "GET", "/self-service/logout/browser")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from flask_babel import gettext as _, lazy_gettext as _l  # type: ignore[import-untyped]
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -16,25 +17,27 @@ bp = Blueprint("pages", __name__)
 
 # What the user reads for a Kratos flow error, by Kratos error id.
 FRIENDLY_ERRORS = {
-    "security_csrf_violation": ("Your form could not be accepted",
-                                "For your security, the form was rejected. Please start again; "
-                                "if this keeps happening, clear this site's cookies."),
-    "security_identity_mismatch": ("That link belongs to another account",
-                                   "Sign out and open the link again."),
+    "security_csrf_violation": (_l("Your form could not be accepted"),
+                                _l("For your security, the form was rejected. Please start again; "
+                                   "if this keeps happening, clear this site's cookies.")),
+    "security_identity_mismatch": (_l("That link belongs to another account"),
+                                   _l("Sign out and open the link again.")),
     "self_service_flow_return_to_forbidden": PROBLEM_TEXT[Problem.RETURN_TO_FORBIDDEN],
-    "self_service_flow_expired": ("That page has expired", "Please start again."),
-    "session_already_available": ("You are already signed in", "There is nothing more to do here."),
+    "self_service_flow_expired": (_l("That page has expired"), _l("Please start again.")),
+    "session_already_available": (_l("You are already signed in"), _l("There is nothing more to do here.")),
 }
 BY_STATUS = {
-    400: ("That request could not be handled", "Something about the request was not right. Please start again."),
-    401: ("Please sign in", "You need to be signed in for that."),
-    403: ("Not allowed", "You are not allowed to do that."),
-    404: ("Not found", "We could not find what you were looking for."),
-    410: ("That page has expired", "Please start again."),
+    400: (_l("That request could not be handled"),
+          _l("Something about the request was not right. Please start again.")),
+    401: (_l("Please sign in"), _l("You need to be signed in for that.")),
+    403: (_l("Not allowed"), _l("You are not allowed to do that.")),
+    404: (_l("Not found"), _l("We could not find what you were looking for.")),
+    410: (_l("That page has expired"), _l("Please start again.")),
 }
 
 
-LOGOUT_FAILED = ("Sign-out did not complete", "We could not sign you out. Please try again, or close this browser.")
+LOGOUT_FAILED = (_l("Sign-out did not complete"),
+                 _l("We could not sign you out. Please try again, or close this browser."))
 
 
 @bp.route("/")
@@ -53,12 +56,12 @@ def flow_error() -> Page:
             return render_failure(outcome)
         described = outcomes.flow_error(outcome)
     if described is None:
-        status, (title, message) = 404, ("This error has expired",
-                                         "There are no details for this error any more. Please start again.")
+        status, (title, message) = 404, (_("This error has expired"),
+                                         _("There are no details for this error any more. Please start again."))
     else:
         status, kratos_error_id = described
         title, message = FRIENDLY_ERRORS.get(kratos_error_id or "") or BY_STATUS.get(status) or (
-            "Something went wrong", "We could not complete that request. Please start again.")
+            _("Something went wrong"), _("We could not complete that request. Please start again."))
     # Only a real Kratos id is shown as a reference: the page never repeats arbitrary text.
     return error_page(status, title, message, reference=error_id if is_kratos_id(error_id) else None)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, g
@@ -19,17 +18,6 @@ def node_value(value: Any) -> str:
     if value is None or isinstance(value, Undefined):
         return ""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def when(timestamp: str | None) -> str:
-    """Kratos's RFC 3339 timestamps, shown to the minute in UTC."""
-    if not timestamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return timestamp
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def issued_link(url: Any) -> str | None:
@@ -52,7 +40,6 @@ def register(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["node_value"] = node_value
-    app.jinja_env.filters["when"] = when
     app.jinja_env.filters["issued_link"] = issued_link
     app.jinja_env.filters["image_source"] = image_source
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -93,6 +93,9 @@ def test_the_wheel_carries_every_template_and_static_file(wheel):
         expected = {f"app/{folder}/{path.relative_to(ROOT / folder).as_posix()}"
                     for path in (ROOT / folder).rglob("*") if path.is_file()}
         assert expected and expected <= names, sorted(expected - names)
+    catalogs = {f"app/{path.relative_to(ROOT / 'app').as_posix()}"
+                for path in (ROOT / "app" / "translations").rglob("*") if path.suffix in (".mo", ".json")}
+    assert len(catalogs) == 6 and catalogs <= names, sorted(catalogs - names)
 
 
 def test_the_installed_app_serves_the_unavailable_page_with_its_stylesheet(server, installed):
@@ -115,3 +118,12 @@ def test_the_installed_app_serves_the_unavailable_page_with_its_stylesheet(serve
     assert css.headers["Content-Type"].startswith("text/css")
     assert css.content == (ROOT / "static" / "style.css").read_bytes()
     assert "Traceback" not in (workdir / "server.log").read_text()
+
+
+def test_the_installed_app_speaks_german_from_its_own_catalogs(server):
+    url, _, _ = server
+    page = requests.get(url + "/login?flow=0b9c7d1e-5f3a-4e2b-9c8d-7a6b5c4d3e2f", allow_redirects=False,
+                        headers={"Accept-Language": "de-DE,de;q=0.9"}, timeout=10)
+    doc = html5lib.parse(page.text, namespaceHTMLElements=False)
+    assert doc.getroot().get("lang") == "de"
+    assert doc.find(".//h1").text == "Anmeldedienst nicht erreichbar"

@@ -1,5 +1,7 @@
 """Home, error, logout and the app's own error pages."""
 
+from datetime import datetime, timezone
+
 from support import recorded
 from unit.conftest import KRATOS
 
@@ -16,7 +18,9 @@ def test_home_shows_who_is_signed_in(signed_in, kratos):
     html = signed_in.get("/").get_data(as_text=True)
     assert session["identity"]["traits"]["email"] in html
     assert "aal1" in html
-    assert session["authenticated_at"][:10] in html
+    # The sign-in moment, the English way (the page speaks the browser's language; none asked: English).
+    since = datetime.fromisoformat(session["authenticated_at"].replace("Z", "+00:00")).astimezone(timezone.utc)
+    assert f"{since:%b} {since.day}, {since.year}, {since:%-I:%M}\u202f{since:%p} UTC" in html  # CLDR: a narrow space
     # Browser headers reach Kratos so sessions record the user's device.
     sent = kratos.calls[0].request.headers
     assert sent["Cookie"] == "ory_kratos_session=opaque-session-value"
