@@ -14,12 +14,12 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock kratos hydra chromium fixtures compose bench hey
+.PHONY: dev test install lock kratos hydra chromium axe fixtures compose bench hey
 
 dev: install kratos hydra
 	$(PY) scripts/dev.py
 
-test: install kratos hydra chromium
+test: install kratos hydra chromium axe
 	$(PY) -m pytest
 
 install: $(VENV)/.installed
@@ -65,6 +65,13 @@ hydra:
 
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# axe-core for the browser tests' accessibility checks, exactly as tests/package-lock.json pins it.
+axe: tests/node_modules/axe-core/axe.min.js
+
+tests/node_modules/axe-core/axe.min.js: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --silent
+	touch $@
 
 # Re-record the unit tests' Kratos fixtures from the real Kratos.
 fixtures: install kratos
