@@ -153,3 +153,21 @@ def test_the_check_fails_on_a_contrast_problem_of_the_dark_scheme_only(page):
         assert_accessible(page, "a page that is fine in the light")
     assert "dark scheme" in str(failed.value) and "[color-contrast]" in str(failed.value)
     assert "light scheme" not in str(failed.value)
+
+
+def test_a_branded_sign_in_page_keeps_its_contrast(tmp_path_factory, kratos_bin, page):
+    """A pale accent from BRAND_ACCENT reaches the page through /theme.css (under the CSP), darkened
+    for the light scheme and kept for the dark one, so both still pass."""
+    with running_stack(tmp_path_factory, "axe-brand", ui_env={
+            "BRAND_ACCENT": "#ffd600", "BRAND_NAME": "Example Cloud",
+            "SUPPORT_URL": "https://help.example.com"}) as stack:
+        page.goto(stack.ui_url + "/login")
+        expect(page).to_have_title(re.compile(r"· Example Cloud$"))
+        button = page.get_by_role("button", name="Sign in with password")
+        background = lambda: button.evaluate("b => getComputedStyle(b).backgroundColor")  # noqa: E731
+        light = background()
+        assert light != "rgb(47, 91, 234)"  # not the built-in accent
+        page.emulate_media(color_scheme="dark")
+        assert background() == "rgb(255, 214, 0)"  # #ffd600 already reads on the dark surfaces
+        page.emulate_media(color_scheme="light")
+        assert_accessible(page, "sign-in, branded with a pale accent")
