@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.wrappers import Response as BaseResponse
 
 from .config import Settings
 
@@ -52,7 +53,8 @@ def readable(accent: str, backgrounds: tuple[str, ...], towards: str) -> str:
     start, end = _rgb(accent), _rgb(towards)
     for step in range(21):
         t = step / 20
-        colour = _hex(tuple(s + (e - s) * t for s, e in zip(start, end)))  # type: ignore[arg-type]
+        r, g, b = (s + (e - s) * t for s, e in zip(start, end, strict=True))
+        colour = _hex((r, g, b))
         if all(contrast(colour, bg) >= AA for bg in backgrounds):
             return colour
     return towards
@@ -76,7 +78,7 @@ class Brand:
 
 
 @bp.route("/theme.css")
-def theme() -> Response:
+def theme() -> BaseResponse:
     css = current_app.extensions["theme_css"]
     if css is None:  # no BRAND_ACCENT: style.css's own colours
         abort(404)
