@@ -107,9 +107,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_blueprint(bp)
     css = theme_css(settings.brand_accent) if settings.brand_accent else None
     app.extensions["theme_css"] = css
+    version = hashlib.sha256(css.encode()).hexdigest()[:12] if css else None
 
     @app.context_processor
     def brand() -> dict[str, Any]:
-        theme_url = url_for("branding.theme", v=hashlib.sha256(css.encode()).hexdigest()[:12]) if css else None
+        theme_url = url_for("branding.theme", v=version) if version else None
         return {"brand": Brand(settings.brand_name, settings.brand_logo_url, settings.brand_favicon_url,
                                settings.support_url, theme_url)}

@@ -39,7 +39,7 @@ def test_default_look_is_todays(client):
     doc = parse(resp)
     assert doc.find(".//title").text.endswith("· Account")
     assert doc.find(".//header//a[@class='brand']").text.strip() == "Account"
-    assert doc.find(".//header//img") is None and doc.find(".//footer") is None
+    assert doc.find(".//header//img") is None and doc.find(".//a[@id='support']") is None
     assert [link.get("href") for link in doc.iter("link") if link.get("rel") == "stylesheet"] == [
         "/static/style.css"]
     assert client.get("/theme.css").status_code == 404
@@ -55,7 +55,7 @@ def test_brand_settings_reach_every_page(settings):
         # The name is right beside it, so the logo is decoration to a screen reader.
         assert brand.find("img").get("src") == BRAND["brand_logo_url"] and brand.find("img").get("alt") == ""
         assert next(link for link in doc.iter("link") if link.get("rel") == "icon").get("href") == "/static/favicon.ico"
-        assert doc.find(".//footer//a").get("href") == "mailto:help@example.com"
+        assert doc.find(".//footer//a[@id='support']").get("href") == "mailto:help@example.com"
 
 
 def test_accent_arrives_as_a_cacheable_stylesheet(settings):
