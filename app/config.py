@@ -42,6 +42,8 @@ def _seconds(name: str, default: str) -> float:
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 # A same-origin path: one leading slash, nothing that a browser reads as another host or scheme.
 _PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+# host[:port] only: an image's origin is written into the CSP header, so nothing else may ride along.
+_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 
 
 def _colour(name: str) -> str | None:
@@ -57,7 +59,8 @@ def _link(name: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None
     if not value:
         return None
     parts = urlsplit(value)
-    absolute = parts.scheme in schemes and (parts.netloc or parts.scheme == "mailto")
+    absolute = parts.scheme in schemes and (
+        parts.scheme == "mailto" or _HOST.fullmatch(parts.netloc) is not None)
     if not (absolute or _PATH.fullmatch(value)) or any(c in value for c in "\\\x00\r\n\t "):
         raise ConfigError(f"{name}={value!r} is not an {'/'.join(schemes)} URL or a path such as /static/logo.svg")
     return value

@@ -118,6 +118,8 @@ def test_templates_hard_code_no_colour_or_font():
     ({"BRAND_ACCENT": "#fff;}body{display:none"}, "BRAND_ACCENT="),
     ({"BRAND_LOGO_URL": "javascript:alert(1)"}, "BRAND_LOGO_URL='javascript:alert(1)' is not an http/https URL"),
     ({"BRAND_LOGO_URL": "//evil.example/logo.png"}, "BRAND_LOGO_URL="),
+    ({"BRAND_LOGO_URL": "https://cdn.example;script-src:*/logo.png"}, "BRAND_LOGO_URL="),  # into the CSP
+    ({"BRAND_LOGO_URL": "https://user@cdn.example/logo.png"}, "BRAND_LOGO_URL="),
     ({"BRAND_LOGO_URL": "/\\evil.example/logo.png"}, "BRAND_LOGO_URL="),
     ({"BRAND_FAVICON_URL": "data:image/png;base64,AAAA"}, "BRAND_FAVICON_URL="),
     ({"BRAND_FAVICON_URL": "logo.png"}, "BRAND_FAVICON_URL="),
