@@ -14,7 +14,7 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock translations i18n i18n-check kratos hydra kratos-v26 debs fixtures compose bench hey
+.PHONY: dev test install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe fixtures compose bench hey
 
 # Kratos v26.2.0, a second tested version: a prebuilt binary in ../shared/kratos/ beside the clone
 # (the Go module proxy cannot serve calendar tags). Without it the v26 run is skipped, except in CI.
@@ -28,7 +28,7 @@ dev: install translations kratos hydra
 
 # Unit tests once; the real-Kratos suites once per Kratos version. Any failing run (exit 5, no
 # tests collected, included) fails `make test`; every run is attempted first.
-test: install translations kratos hydra kratos-v26 debs
+test: install translations kratos hydra kratos-v26 debs axe
 	@status=0; \
 	echo "== unit tests"; $(PY) -m pytest tests/unit || status=1; \
 	echo "== integration and browser tests, Kratos $(KRATOS_VERSION)"; \
@@ -118,6 +118,13 @@ DEBS := chromium:chromium redis-server:redis-server
 debs:
 	@missing=$$(for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null || echo $${pair#*:}; done); \
 	[ -z "$$missing" ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }
+
+# axe-core for the browser tests' accessibility checks, exactly as tests/package-lock.json pins it.
+axe: tests/node_modules/axe-core/axe.min.js
+
+tests/node_modules/axe-core/axe.min.js: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --silent
+	touch $@
 
 # Re-record the unit tests' Kratos fixtures from the real Kratos, one set per version
 # (tests/fixtures/ for $(KRATOS_VERSION), tests/fixtures/<version>/ for the others).

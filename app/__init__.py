@@ -29,7 +29,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=str(ASSETS / "static"))
     app.config["SETTINGS"] = settings
-    from . import logs
+    from . import branding, logs
+
+    branding.init_app(app, settings)  # TEMPLATES_DIR before the built-in templates; /theme.css; `brand`
 
     logs.init_app(app)  # first: every later hook's log lines carry the request id
     # Our own origin comes from UI_URL: a request for any other host gets 400.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -35,6 +36,41 @@ def _seconds(name: str, default: str) -> float:
     if seconds <= 0:
         raise ConfigError(f"{name}={value!r} must be greater than 0")
     return seconds
+
+
+# Only what a stylesheet can hold without escaping: nothing else reaches CSS.
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+# A same-origin path: one leading slash, nothing that a browser reads as another host or scheme.
+_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+# host[:port] only: an image's origin is written into the CSP header, so nothing else may ride along.
+_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+
+
+def _colour(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    if value and not _COLOUR.fullmatch(value):
+        raise ConfigError(f"{name}={value!r} is not a colour such as #2f5bea or #25e")
+    return value.lower() or None
+
+
+def _link(name: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    """An absolute URL with one of `schemes`, or a path on this UI; empty means unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    absolute = parts.scheme in schemes and (
+        parts.scheme == "mailto" or _HOST.fullmatch(parts.netloc) is not None)
+    if not (absolute or _PATH.fullmatch(value)) or any(c in value for c in "\\\x00\r\n\t "):
+        raise ConfigError(f"{name}={value!r} is not an {'/'.join(schemes)} URL or a path such as /static/logo.svg")
+    return value
+
+
+def _directory(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    if value and not Path(value).is_dir():
+        raise ConfigError(f"{name}={value!r} is not a directory")
+    return value or None
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600}
@@ -147,6 +183,14 @@ class Settings:
     rate_limits: tuple[tuple[str, str], ...] = tuple(RATE_LIMITS.items())
     # Not in repr: a redis:// URI may hold a password.
     rate_limit_storage_uri: str = field(default="memory://", repr=False)
+    # Branding: today's look when unset. The accent is #rgb/#rrggbb only (it is written into /theme.css).
+    brand_name: str = "Account"
+    brand_logo_url: str | None = None
+    brand_favicon_url: str | None = None
+    brand_accent: str | None = None
+    support_url: str | None = None
+    # Templates here are found before the built-in ones (override without forking).
+    templates_dir: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -188,4 +232,10 @@ class Settings:
                               for name, default in RATE_LIMITS.items()),
             rate_limit_storage_uri=_storage_uri("RATE_LIMIT_STORAGE_URI",
                                                 os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://").strip()),
+            brand_name=os.environ.get("BRAND_NAME", "").strip() or "Account",
+            brand_logo_url=_link("BRAND_LOGO_URL"),
+            brand_favicon_url=_link("BRAND_FAVICON_URL"),
+            brand_accent=_colour("BRAND_ACCENT"),
+            support_url=_link("SUPPORT_URL", ("http", "https", "mailto")),
+            templates_dir=_directory("TEMPLATES_DIR"),
         )

@@ -9,6 +9,7 @@ from flask import Response, current_app, g, request
 from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
+from .branding import image_origins
 from .config import Settings
 from .redirects import RedirectRule
 
@@ -37,11 +38,12 @@ def _within(url: str, prefix: str) -> bool:
 def content_security_policy(settings: Settings, rule: RedirectRule) -> str:
     """The CSP for these settings, with `{nonce}` and `{form_action}` left to fill per response."""
     kratos = _origin(settings.kratos_browser_url)
+    images = "".join(f" {origin}" for origin in image_origins(settings))  # the brand's logo and favicon
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{{nonce}}' {kratos}",
         "style-src 'self'",
-        "img-src 'self' data:",
+        f"img-src 'self' data:{images}",
         f"connect-src 'self' {kratos}",
         # Chrome applies form-action to every redirect after a form post, so this lists where
         # a post may end up (redirects.RedirectRule.form_action_origins), plus the page's own extras.
@@ -66,7 +68,7 @@ def apply_security_headers(response: BaseResponse) -> BaseResponse:
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.endpoint != "static":
+    if request.endpoint not in ("static", "branding.theme"):
         # Flow and session pages hold CSRF tokens and personal data.
         headers["Cache-Control"] = "no-store"
     return response

@@ -21,7 +21,7 @@ def test_password_change_after_the_privileged_window_completes_after_reauthentic
 
     expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
     expect(page.locator("#lead-account")).to_have_text(email)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator("main").get_by_role("button", name="Sign out")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
 

@@ -33,7 +33,7 @@ def test_totp_enrol_then_sign_in_with_totp_and_unlink(stack, page):
 
     sign_in(page, stack, email)
     expect(page.get_by_role("heading", name="Second factor")).to_be_visible()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator("main").get_by_role("button", name="Sign out")).to_be_visible()
     page.get_by_label("Authentication code").fill("000000")
     page.get_by_role("button", name="Use Authenticator").click()
     expect(page.locator(".msg-error")).to_contain_text("authentication code is invalid")
