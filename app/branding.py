@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+from flask_babel import gettext  # type: ignore[import-untyped]
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -112,5 +113,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.context_processor
     def brand() -> dict[str, Any]:
         theme_url = url_for("branding.theme", v=version) if version else None
-        return {"brand": Brand(settings.brand_name, settings.brand_logo_url, settings.brand_favicon_url,
-                               settings.support_url, theme_url)}
+        # The default name is this UI's own word, so it is translated; a product name is not.
+        name = gettext("Account") if settings.brand_name == "Account" else settings.brand_name
+        return {"brand": Brand(name, settings.brand_logo_url, settings.brand_favicon_url, settings.support_url,
+                               theme_url)}
