@@ -26,6 +26,10 @@ class Page:
     sign_out_offer: str | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
     reauthenticate_url: str | None = None
+    # The OAuth2 app this sign-in or sign-up is for (Hydra's client): its name and checked logo URL.
+    app_name: str | None = None
+    app_lead: str | None = None
+    app_logo: str | None = None
 
 
 @dataclass(frozen=True)

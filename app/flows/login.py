@@ -10,7 +10,7 @@ from ..auth import browser, identity_label, kratos, ui_url
 from ..errors import render_failure
 from ..navigate import to_return_to
 from ..outcomes import Failure, Flow, ShowFlow
-from . import verification
+from . import for_app, verification
 from .kind import FlowKind, Page, View
 from .view import init_params, respond
 
@@ -29,6 +29,7 @@ GROUPS = (
 
 
 def page(flow: Flow, page: Page) -> None:
+    for_app.name_the_app(flow, page, verb="Sign in")
     if flow.get("refresh") and g.identity_session is not None:
         page.title = "Confirm it's you"
         page.lead = "To continue, please confirm it's you by signing in again as"

@@ -6,6 +6,7 @@ from flask import request
 
 from ..navigate import to_return_to
 from ..outcomes import Flow
+from . import for_app
 from .kind import FlowKind, Page
 
 GROUPS = (
@@ -24,6 +25,7 @@ def hidden_traits(flow: Flow) -> list[str]:
 
 
 def page(flow: Flow, page: Page) -> None:
+    for_app.name_the_app(flow, page, verb="Create an account")
     if carried := hidden_traits(flow):
         # Step two: the details from step one travel as hidden fields.
         page.lead, page.lead_account = "Choose how you will sign in as", ", ".join(carried)
