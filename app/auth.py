@@ -56,7 +56,8 @@ def browser() -> Browser:
 
 def ui_url(path: str) -> str:
     """An absolute URL of this UI, from UI_URL (never from the Host header)."""
-    return current_app.config["SETTINGS"].ui_url + path
+    base: str = current_app.config["SETTINGS"].ui_url
+    return base + path
 
 
 def this_page() -> str:
@@ -91,7 +92,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _seconds_left(session: dict) -> float | None:
+def _seconds_left(session: dict[str, Any]) -> float | None:
     try:
         expires = datetime.fromisoformat(session["expires_at"].replace("Z", "+00:00"))
     except (KeyError, TypeError, ValueError):

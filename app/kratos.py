@@ -33,7 +33,7 @@ KRATOS_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 
 def is_kratos_id(value: str | None) -> bool:
-    return bool(value) and KRATOS_ID.fullmatch(value) is not None
+    return value is not None and KRATOS_ID.fullmatch(value) is not None
 
 
 @dataclass
@@ -44,10 +44,9 @@ class Answer:
     body: Any = None
 
     @property
-    def error(self) -> dict:
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return self.body["error"]
-        return {}
+    def error(self) -> dict[str, Any]:
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return error if isinstance(error, dict) else {}
 
     @property
     def error_id(self) -> str | None:
@@ -146,7 +145,7 @@ class KratosClient:
     def whoami(self, browser: Browser) -> Answer:
         return self.call(browser, "GET", "/sessions/whoami")
 
-    def create_browser_flow(self, browser: Browser, kind: str, params: dict | None = None) -> Answer:
+    def create_browser_flow(self, browser: Browser, kind: str, params: dict[str, str] | None = None) -> Answer:
         return self.call(browser, "GET", f"/self-service/{kind}/browser", params=params)
 
     def get_flow(self, browser: Browser, kind: str, flow_id: str) -> Answer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeGuard
 
 from .kratos import Answer
 
@@ -145,7 +145,7 @@ UNAVAILABLE = Failure(503, Problem.UNAVAILABLE)
 BAD_GATEWAY = Failure(502, Problem.BAD_GATEWAY)
 
 
-def kratos_failed(outcome: Outcome) -> bool:
+def kratos_failed(outcome: Outcome) -> TypeGuard[Failure]:
     return isinstance(outcome, Failure) and outcome.kratos_broke
 
 

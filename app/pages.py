@@ -61,7 +61,7 @@ def flow_error() -> Page:
             error = body["error"]
     code = error.get("code")
     status = code if isinstance(code, int) and 400 <= code <= 599 else 404
-    title, message = FRIENDLY_ERRORS.get(error.get("id"), None) or BY_STATUS.get(status) or (
+    title, message = FRIENDLY_ERRORS.get(str(error.get("id")), None) or BY_STATUS.get(status) or (
         "Something went wrong", "We could not complete that request. Please start again.")
     if not error:
         title, message = "This error has expired", "There are no details for this error any more. Please start again."

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import SecurityError
+from werkzeug.wrappers import Response as BaseResponse
 
 from .config import Settings
 from .redirects import RedirectRule
@@ -61,7 +62,7 @@ def allow_image(*origins: str | None) -> None:
     g.setdefault("img_src_extra", set()).update(o for o in origins if o)
 
 
-def apply_security_headers(response: Response) -> Response:
+def apply_security_headers(response: BaseResponse) -> BaseResponse:
     headers = response.headers
     extra = "".join(f" {origin}" for origin in sorted(g.get("form_action_extra", ())))
     images = "".join(f" {origin}" for origin in sorted(g.get("img_src_extra", ())))
@@ -112,4 +113,4 @@ def reject_cross_site_post() -> Response | None:
 def trusted_script(src: str | None) -> bool:
     """Only Kratos's own scripts get the page's CSP nonce."""
     kratos = current_app.config["SETTINGS"].kratos_browser_url
-    return bool(src) and urlsplit(src).scheme in ("http", "https") and _within(src, kratos + "/")
+    return src is not None and urlsplit(src).scheme in ("http", "https") and _within(src, kratos + "/")

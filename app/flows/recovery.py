@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -16,7 +18,8 @@ CODE_EXPIRED = "That code has expired. Enter your email address to get a new one
 def when_signed_in() -> Response:
     """Signed in already: the password can be changed in settings."""
     return_to = rule().from_browser(request.args.get("return_to"))
-    return redirect(url_for("flows.settings", **({"return_to": return_to} if return_to else {})), code=303)
+    pass_on: dict[str, Any] = {"return_to": return_to} if return_to else {}
+    return redirect(url_for("flows.settings", **pass_on), code=303)
 
 
 KIND = FlowKind("recovery", "Recover your account", ("return_to",), links=(("flows.login", "Back to sign in"),),

@@ -55,7 +55,7 @@ class Section:
                    for n in self.nodes)
 
 
-def init_params(kind: FlowKind, args: MultiDict[str, str]) -> dict[str, str]:
+def init_params(kind: FlowKind, args: MultiDict[str, str]) -> dict[str, Any]:
     """The query parameters passed on to Kratos when starting `kind`; an untrusted return_to is dropped."""
     params = {key: args[key] for key in kind.init_params if args.get(key)}
     if "return_to" in params:
@@ -67,7 +67,7 @@ def init_params(kind: FlowKind, args: MultiDict[str, str]) -> dict[str, str]:
     return params
 
 
-def init_url(kind: FlowKind, params: dict[str, str]) -> str:
+def init_url(kind: FlowKind, params: dict[str, Any]) -> str:
     """Kratos's browser endpoint that starts `kind` with `params` (see init_params)."""
     base = current_app.config["SETTINGS"].kratos_browser_url
     query = ("?" + urlencode(params)) if params else ""
@@ -77,7 +77,7 @@ def init_url(kind: FlowKind, params: dict[str, str]) -> str:
 def prefill(flow: Flow, form: MultiDict[str, str]) -> Flow:
     """Copy what the user typed (never secrets) into a fresh flow's inputs."""
     for _node, attrs in flow.inputs():
-        name = attrs.get("name")
+        name = str(attrs.get("name"))
         if name in form and name not in _NOT_PREFILLED_NAMES and attrs.get("type") not in _NOT_PREFILLED_TYPES:
             attrs["value"] = form.get(name)
     return flow
@@ -109,7 +109,7 @@ def ui_sections(kind: FlowKind, flow: Flow, active: str | None = None) -> tuple[
 def render_flow(kind: FlowKind, flow: Flow, *, status: int = 200, notice: str | None = None,
                 active: str | None = None) -> tuple[str, int]:
     return_to = rule().from_browser(flow.get("return_to"))
-    pass_on = {"return_to": return_to} if return_to else {}
+    pass_on: dict[str, Any] = {"return_to": return_to} if return_to else {}
     page = Page(title=kind.title, return_to=return_to,
                 links=[(url_for(endpoint, **pass_on), label) for endpoint, label in kind.links])
     if kind.page:

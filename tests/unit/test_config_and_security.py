@@ -38,12 +38,16 @@ def test_bad_setting_stops_startup_with_one_line(tmp_path):
     assert proc.stderr.strip() == "configuration error: KRATOS_ADMIN_URL='nonsense' is not an http(s) URL"
 
 
-def test_security_headers_on_every_page(client):
-    resp = client.get("/")
+@pytest.mark.parametrize("path", ["/", "/login", "/logout", "/sessions", "/settings", "/error?id=x", "/nowhere",
+                                  "/health/alive"])
+def test_security_headers_on_every_page(client, kratos, path):
+    kratos.answer("GET", "/self-service/errors", "flow_not_found")
+    resp = client.get(path)
     csp = resp.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "'nonce-" in csp and "unsafe-inline" not in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["Cache-Control"] == "no-store"
 
 

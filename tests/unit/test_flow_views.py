@@ -32,6 +32,7 @@ def test_untrusted_return_to_is_dropped_before_reaching_kratos(client):
 
 def test_login_flow_renders_a_form_posting_to_the_ui(client, kratos):
     kratos.answer("GET", "/self-service/login/flows", "login_flow_fetched")
+    client.set_cookie("csrf_token_abc", "csrf-cookie-value", domain="127.0.0.1")
     resp = client.get(f"/login?flow={LOGIN_ID}")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
@@ -41,7 +42,8 @@ def test_login_flow_renders_a_form_posting_to_the_ui(client, kratos):
     button = next(n for n in recorded("login_flow_fetched")["body"]["ui"]["nodes"]
                   if n["attributes"].get("type") == "submit")
     assert 'name="method" value="password"' in html and f">{button['meta']['label']['text']}</button>" in html
-    # The browser's Cookie reaches Kratos (the GET needs the CSRF cookie).
+    # The browser's Cookie reaches Kratos (the GET needs the CSRF cookie), asking for JSON.
+    assert kratos.calls[0].request.headers["Cookie"] == "csrf_token_abc=csrf-cookie-value"
     assert kratos.calls[0].request.headers["Accept"] == "application/json"
 
 

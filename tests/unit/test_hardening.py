@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from app.flows import prefill
 from app.outcomes import Flow
 from app.kratos import Answer
-from app.outcomes import Redirect, interpret
+from app.outcomes import NewFlow, Reason, interpret
 from support import recorded
 
 
@@ -70,10 +70,10 @@ def test_only_kratos_scripts_get_the_page_nonce(app):
     assert "evil.example" not in html and "<script" not in html
 
 
-def test_expired_flow_with_null_details_does_not_crash():
+def test_expired_flow_with_null_details_starts_a_new_flow_as_expired():
     body = copy.deepcopy(recorded("login_expired_fetch")["body"])
     body["error"]["details"] = None
-    assert not isinstance(interpret(Answer(410, body)), Redirect)
+    assert interpret(Answer(410, body)) == NewFlow(Reason.EXPIRED)
 
 
 def test_error_page_repeats_no_arbitrary_text(client, kratos):
