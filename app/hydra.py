@@ -45,6 +45,16 @@ class HydraClient:
         return self.admin("reject_o_auth2_consent_request", challenge, reject_o_auth2_request=body,
                           request_id=request_id)
 
+    def accept_login(self, challenge: str, *, subject: str, session_id: str, amr: list[str], remember_for: int,
+                     request_id: str | None = None) -> Answer:
+        """What Kratos's own login hook sends Hydra (kratos hydra.AcceptLoginRequest)."""
+        import ory_client
+
+        body = ory_client.AcceptOAuth2LoginRequest(subject=subject, identity_provider_session_id=session_id, amr=amr,
+                                                   remember=True, remember_for=remember_for)
+        return self.admin("accept_o_auth2_login_request", challenge, accept_o_auth2_login_request=body,
+                          request_id=request_id)
+
     def get_logout(self, challenge: str, request_id: str | None = None) -> Answer:
         return self.admin("get_o_auth2_logout_request", challenge, request_id=request_id)
 

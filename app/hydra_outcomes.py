@@ -1,10 +1,12 @@
 """The one place that decides what a Hydra admin answer about a challenge means.
 
-Hydra v2.3.0 answers a login/consent/logout challenge lookup with 200 and the request; a
-challenge already answered with 410 and `redirect_to` (the app's original authorization
-request); a challenge it cannot decode, or one past its lifespan, with 404 or 400
-(see tests/integration/test_oauth2_challenges.py). Its error bodies never reach the user:
-views match on these outcomes and word them in app/oauth2.py.
+Hydra v2.3.0 answers a challenge lookup with 200 and the request; a challenge it cannot
+decode (forged, truncated) or one past ttl.login_consent_request with 404. Its consent
+challenges are stateless: an answered one still gets 200 (and may be accepted again; Hydra
+refuses the second verifier and sends the app access_denied). 410 with `redirect_to` is
+Hydra's answer for a request it knows was handled (logout), 409 a conflicting answer.
+(tests/integration/test_oauth2_apps.py.) Hydra's error bodies never reach the user: views
+match on these outcomes and word them in app/oauth2.py.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ passes the caller's environment through, to Kratos and the UI.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -217,16 +218,20 @@ class Stack:
                      env={"URLS_LOGIN": ui + "/login", "URLS_REGISTRATION": ui + "/registration",
                           "URLS_CONSENT": ui + "/consent", "URLS_LOGOUT": ui + "/oauth2/logout",
                           "URLS_ERROR": ui + "/error",
-                          "URLS_IDENTITY_PROVIDER_URL": self.admin_url, **self.token_hook_env(),
-                          **self.hydra_env})
+                          "URLS_IDENTITY_PROVIDER_URL": self.admin_url, **self.hydra_env},
+                     configs=(HYDRA_DIR / "hydra.yml", *self.token_hook_configs()))
 
-    def token_hook_env(self) -> dict:
-        """hydra.yml's commented-out oauth2.token_hook, in env form, when token_hook_secret is set."""
+    def token_hook_configs(self) -> tuple:
+        """hydra.yml's commented-out oauth2.token_hook, as a config file layered over it, when
+        token_hook_secret is set (Hydra v2.3.0 reads the hook's auth only from a file, not from env)."""
         if not self.token_hook_secret:
-            return {}
-        return {"OAUTH2_TOKEN_HOOK_URL": self.ui_url + "/oauth2/token-hook", "OAUTH2_TOKEN_HOOK_AUTH_TYPE": "api_key",
-                "OAUTH2_TOKEN_HOOK_AUTH_CONFIG_IN": "header", "OAUTH2_TOKEN_HOOK_AUTH_CONFIG_NAME": "X-Token-Hook-Secret",
-                "OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE": self.token_hook_secret}
+            return ()
+        path = self.workdir / "hydra-token-hook.yml"
+        path.write_text(json.dumps({"oauth2": {"token_hook": {
+            "url": self.ui_url + "/oauth2/token-hook",
+            "auth": {"type": "api_key", "config": {"in": "header", "name": "X-Token-Hook-Secret",
+                                                   "value": self.token_hook_secret}}}}}))
+        return (path,)
 
     def kratos_environment(self) -> dict:
         ui = self.ui_url

@@ -29,12 +29,12 @@ def hydra_bin() -> Path:
 @contextmanager
 def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
                   overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False,
-                  token_hook_secret: str | None = None):
+                  token_hook_secret: str | None = None, hydra_env: dict | None = None):
     """Kratos (fresh in-memory SQLite), the mail sink, the UI and optionally Hydra (in memory) on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env=ui_env or {},
                   kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra,
-                  token_hook_secret=token_hook_secret).start()
+                  token_hook_secret=token_hook_secret, hydra_env=hydra_env or {}).start()
     try:
         yield stack
     finally:

@@ -55,15 +55,18 @@ class RelyingParty:
     def exchange(self, code: str) -> dict:
         answer = requests.post(self.hydra_public_url + "/oauth2/token", timeout=10, data={
             "grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-            "code_verifier": self.verifier, "client_id": self.client["client_id"],
-            "client_secret": self.client["client_secret"]})
+            "code_verifier": self.verifier}, auth=self.credentials)
         assert answer.status_code == 200, answer.text
         return answer.json()
 
     def refresh(self, refresh_token: str) -> requests.Response:
         return requests.post(self.hydra_public_url + "/oauth2/token", timeout=10, data={
-            "grant_type": "refresh_token", "refresh_token": refresh_token,
-            "client_id": self.client["client_id"], "client_secret": self.client["client_secret"]})
+            "grant_type": "refresh_token", "refresh_token": refresh_token}, auth=self.credentials)
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        """client_secret_basic, Hydra's default token endpoint authentication."""
+        return self.client["client_id"], self.client["client_secret"]
 
     def userinfo(self, access_token: str) -> dict:
         answer = requests.get(self.hydra_public_url + "/userinfo", timeout=10,
@@ -86,13 +89,5 @@ def follow(client: FormClient, method: str, url: str, redirect_uri: str = CALLBA
 
 def submit(page: Page, values: dict | None = None, button: str | None = None, redirect_uri: str = CALLBACK) -> Arrival:
     """Press `button` on `page` (see formclient.Page.submit), following redirects up to the callback."""
-    form = page.form(button)
-    values = dict(values or {})
-    data = [(n, values.pop(n) if n in values else v) for n, v in form.fields] + list(values.items())
-    submits = [b for b in form.buttons if b[3] != "button"]
-    pressed = next((b for b in submits if b[2] == button), None) or next(
-        (b for b in submits if button is None or button in b[2]), None)
-    if pressed and pressed[0]:
-        data.append((pressed[0], pressed[1]))
-    return follow(page.client, form.method.upper(), URL(form.action or page.url, base=page.url).href,
-                  redirect_uri, data=data)
+    method, target, data = page.submission(values, button)
+    return follow(page.client, method, target, redirect_uri, data=data)

@@ -4,12 +4,18 @@ app's sign-in survives a detour through sign-up or recovery."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import url_for
+from flask import current_app, g, request, url_for
+from werkzeug.wrappers import Response
 
-from ..auth import rule, ui_url
+from .. import outcomes
+from ..auth import browser, kratos, rule, ui_url
+from ..hydra_outcomes import interpret_hydra, redirect_to
+from ..kratos import Browser, is_kratos_id
+from ..navigate import to_issued
 from ..outcomes import Flow
 from ..redirects import origin_of
 from ..security import allow_form_action, allow_image
@@ -52,3 +58,38 @@ def name_the_app(flow: Flow, page: Page, *, verb: str) -> None:
             # Recovery and verification know no login_challenge: they return to this sign-in.
             carried.append((_with(href, return_to=ui_url(url_for("flows.login", login_challenge=challenge))), label))
     page.links = carried
+
+
+def finish_sign_up(body: Any) -> Response | None:
+    """Sign-up for an app ends at the app. Kratos v1.3.1 accepts Hydra's login request when a
+    registration with a login_challenge succeeds, but to a JSON request (this UI's) it answers
+    with the session only: Hydra's next URL is lost. So the UI accepts the same login request
+    itself, as Kratos does (subject, Kratos session id, methods), and sends the browser on."""
+    hydra = current_app.extensions.get("hydra")
+    flow_id = request.args.get("flow")
+    session = body.get("session") if isinstance(body, dict) else None
+    if hydra is None or not is_kratos_id(flow_id) or not isinstance(session, dict):
+        return None
+    # With the cookies the browser sent: Kratos rotated the CSRF cookie on success, and the
+    # flow checks the old one. What this look-up sets is not relayed.
+    before = Browser(cookies=dict(request.cookies), user_agent=browser().user_agent,
+                     client_ip=browser().client_ip, request_id=g.get("request_id"))
+    fetched = outcomes.interpret(kratos().get_flow(before, "registration", str(flow_id)))
+    challenge = fetched.flow.get("oauth2_login_challenge") if isinstance(fetched, outcomes.ShowFlow) else None
+    identity_id = (session.get("identity") or {}).get("id")
+    if not isinstance(challenge, str) or not challenge or not is_kratos_id(identity_id):
+        return None
+    amr = [str(m.get("method")) for m in session.get("authentication_methods") or [] if isinstance(m, dict)]
+    accepted = interpret_hydra(hydra.accept_login(
+        challenge, subject=identity_id, session_id=str(session.get("id", "")), amr=amr,
+        remember_for=_seconds_left(session), request_id=g.get("request_id")))
+    url = redirect_to(accepted)
+    return to_issued(url) if url else None
+
+
+def _seconds_left(session: dict[str, Any]) -> int:
+    try:
+        expires = datetime.fromisoformat(str(session["expires_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return 0
+    return max(0, int((expires - datetime.now(UTC)).total_seconds()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -54,3 +54,5 @@ class FlowKind:
     page: Callable[[Flow, Page], None] | None = None
     # after a submit answered with the flow again, a response that replaces showing it.
     after_submit: Callable[[Flow, MultiDict[str, str]], View | None] | None = None
+    # after a submit Kratos accepted (its JSON body), a response that replaces the usual next page.
+    after_success: Callable[[Any], View | None] | None = None

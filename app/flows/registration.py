@@ -35,4 +35,5 @@ KIND = FlowKind(
     "registration", "Create an account", ("return_to", "login_challenge"),
     links=(("flows.login", "Already have an account? Sign in"),),
     groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
+    after_success=for_app.finish_sign_up,
 )

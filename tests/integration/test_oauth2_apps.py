@@ -13,7 +13,7 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_up
+from integration.test_journeys import PASSWORD, new_email, returning_user
 from integration.test_second_factors import with_totp
 from relying_party import CALLBACK, RelyingParty, claims_of, follow, submit
 from support import register_oauth2_client
@@ -127,8 +127,7 @@ def test_a_client_with_skip_consent_skips_the_consent_page(apps_stack):
 def test_an_aal2_account_passes_its_second_factor_inside_the_dance(apps_stack):
     from support import totp
 
-    client, email, secret = with_totp(apps_stack)
-    client.get(apps_stack.ui_url + "/logout").submit(button="Sign out")
+    client, email, secret = with_totp(apps_stack)  # signed out
     rp = app(apps_stack)
     second = sign_in_for(rp, client, email).page
     assert second is not None and urlsplit(second.url).path == "/login", second
@@ -220,14 +219,31 @@ def test_a_missing_or_unknown_consent_challenge_gets_a_clear_page(apps_stack, qu
     assert "not-a-real-challenge" not in page.text and "error" not in page.text.lower().replace("error-", "")
 
 
-def test_a_replayed_consent_gets_a_clear_page(apps_stack):
+def test_a_replayed_consent_gives_the_app_no_second_code(apps_stack):
+    """Hydra v2.3.0's consent challenges are stateless: after use, the admin API still answers
+    200 for it and accepts it again. Only the second verifier is refused, by Hydra, which
+    sends the app access_denied; no second code is issued."""
     rp = app(apps_stack)
     client, email = returning_user(apps_stack)
     consent = sign_in_for(rp, client, email).page
     assert submit(consent, button="Allow").callback["code"]
     replay = submit(consent, button="Allow")
-    assert replay.page is not None and replay.page.status == 410
-    assert doc(replay.page).find(".//h1").text == "This request was already answered"
+    assert replay.callback.get("error") == "access_denied" and "code" not in replay.callback
+
+
+def test_an_expired_consent_challenge_gets_a_clear_page(tmp_path_factory, kratos_bin, hydra_bin):
+    with running_stack(tmp_path_factory, "oauth2-ttl", with_hydra=True,
+                       hydra_env={"TTL_LOGIN_CONSENT_REQUEST": "4s"}) as stack:
+        rp = app(stack)
+        client, email = returning_user(stack)
+        consent = sign_in_for(rp, client, email).page
+        assert urlsplit(consent.url).path == "/consent"
+        time.sleep(4.5)
+        expired = submit(consent, button="Allow")
+        assert expired.page is not None and expired.page.status == 404
+        assert doc(expired.page).find(".//h1").text == "This request is not valid any more"
+        again = client.get(consent.url)
+        assert again.status == 404 and doc(again).find(".//h1").text == "This request is not valid any more"
 
 
 def test_a_consent_form_without_the_uis_token_is_refused(apps_stack):
