@@ -52,3 +52,20 @@ def oauth2_stack(tmp_path_factory, kratos_bin, hydra_bin):
     """The stack with Hydra, whose login, consent and logout app is the UI."""
     with running_stack(tmp_path_factory, "oauth2", with_hydra=True) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def oidc_stack(tmp_path_factory, kratos_bin, hydra_bin):
+    """Kratos with a generic OIDC provider ("Upstream"): a second Hydra and its test login app
+    (tests/upstream_idp.py). Yields (stack, upstream)."""
+    from upstream_idp import Upstream
+
+    upstream = Upstream.create()
+    overlay = tmp_path_factory.mktemp("oidc") / "oidc.yml"
+    upstream.write_kratos_overlay(overlay)
+    with running_stack(tmp_path_factory, "oidc", overlays=(overlay,)) as running:
+        upstream.start(running)
+        try:
+            yield running, upstream
+        finally:
+            upstream.app.stop()

@@ -16,6 +16,8 @@ from .view import init_params, respond
 
 # Kratos message: "Account not active yet. Did you forget to verify your email address?"
 ADDRESS_NOT_VERIFIED = 4000010
+# Kratos message: the provider's email already has an account; sign in to it to link the provider.
+SIGN_IN_TO_LINK = 1010016
 
 GROUPS = (
     ("password", "Sign in with password"),
@@ -30,7 +32,13 @@ GROUPS = (
 
 def page(flow: Flow, page: Page) -> None:
     for_app.name_the_app(flow, page, verb="Sign in")
-    if flow.get("refresh") and g.identity_session is not None:
+    linking = next((m for m in flow.messages if m.get("id") == SIGN_IN_TO_LINK), None)
+    if linking is not None:
+        provider = str((linking.get("context") or {}).get("provider") or "that account")
+        page.title = f"Link {provider} to your account"
+        page.lead = (f"This email already has an account here. Sign in to it once as below, and {provider} "
+                     "will sign you in to it from then on.")
+    elif flow.get("refresh") and g.identity_session is not None:
         page.title = "Confirm it's you"
         page.lead = "To continue, please confirm it's you by signing in again as"
         page.lead_account = identity_label(g.identity_session)
