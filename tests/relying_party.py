@@ -6,9 +6,6 @@ the test reads the code from the Location header, as an app's callback would.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -16,15 +13,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 from ada_url import URL
 
+from demo_app import claims_of, pkce_pair  # noqa: F401 (claims_of: for the tests)
 from formclient import FormClient, Page
 
 CALLBACK = "http://127.0.0.1:9/callback"
-
-
-def claims_of(jwt: str) -> dict:
-    """The payload of a JWT (the id_token), unverified: the test only reads what Hydra put in."""
-    payload = jwt.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 @dataclass
@@ -45,8 +37,7 @@ class RelyingParty:
 
     def authorize_url(self, scope: str = "openid offline_access email", **extra) -> str:
         self.state = secrets.token_urlsafe(16)
-        self.verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
+        self.verifier, challenge = pkce_pair()
         query = {"client_id": self.client["client_id"], "response_type": "code", "scope": scope,
                  "redirect_uri": self.redirect_uri, "state": self.state, "code_challenge": challenge,
                  "code_challenge_method": "S256", **extra}

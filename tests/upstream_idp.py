@@ -9,21 +9,17 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer, make_server
 
 import requests
 
+from demo_app import QuietHandler
 from stack import Hydra, free_port
 
 # Kratos's claims mapper: the provider's verified email becomes the identity's email trait.
 JSONNET = "local claims = std.extVar('claims');\n{ identity: { traits: { email: claims.email } } }\n"
 PROVIDER_ID = "upstream"
 PROVIDER_LABEL = "Upstream"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args) -> None:  # keep test output clean
-        pass
 
 
 @dataclass
@@ -61,8 +57,8 @@ class UpstreamApp:
         start_response("302 Found", [("Location", answer.json()["redirect_to"])])
         return [b""]
 
-    def start(self) -> "UpstreamApp":
-        self.server = make_server("127.0.0.1", self.port, self, handler_class=_Quiet)
+    def start(self) -> UpstreamApp:
+        self.server = make_server("127.0.0.1", self.port, self, handler_class=QuietHandler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -81,7 +77,7 @@ class Upstream:
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @classmethod
-    def create(cls) -> "Upstream":
+    def create(cls) -> Upstream:
         login_app = UpstreamApp()
         hydra = Hydra("upstream", free_port(), free_port(), env={
             "URLS_LOGIN": login_app.url + "/login", "URLS_CONSENT": login_app.url + "/consent",

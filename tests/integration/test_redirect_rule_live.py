@@ -71,6 +71,7 @@ def test_the_oidc_providers_authorization_url_is_followed(oidc_stack):
     answer = client.http.post(URL(form.action, base=page.url).href, data=data, allow_redirects=False, timeout=10)
     # Off the page's form-action list: our own page moves the browser on (Chrome would block a 303).
     assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/html")  # a page the browser renders and follows
     doc = html5lib.parse(answer.text, namespaceHTMLElements=False)
     target = doc.find(".//a[@id='continue']").get("href")
     assert doc.find(".//meta[@http-equiv='refresh']").get("content") == f"0;url={target}"
