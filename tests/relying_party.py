@@ -78,7 +78,8 @@ def follow(client: FormClient, method: str, url: str, redirect_uri: str = CALLBA
     raise AssertionError("too many redirects")
 
 
-def submit(page: Page, values: dict | None = None, button: str | None = None, redirect_uri: str = CALLBACK) -> Arrival:
+def submit(page: Page, values: dict | None = None, button: str | None = None, redirect_uri: str = CALLBACK,
+           form_id: str | None = None) -> Arrival:
     """Press `button` on `page` (see formclient.Page.submit), following redirects up to the callback."""
-    method, target, data = page.submission(values, button)
+    method, target, data = page.submission(values, button, form_id)
     return follow(page.client, method, target, redirect_uri, data=data)

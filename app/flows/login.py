@@ -61,17 +61,20 @@ def fill_refresh_identifier(flow: Flow, identifier: str) -> None:
 
 def after_submit(flow: Flow, submitted: MultiDict[str, str]) -> View | None:
     if flow.has_message(ADDRESS_NOT_VERIFIED):
-        return start_verification(submitted.get("identifier", ""))
+        return start_verification(submitted.get("identifier", ""), for_app.login_request(flow)[0])
     return None
 
 
-def start_verification(address: str) -> View:
+def start_verification(address: str, login_challenge: str | None = None) -> View:
     """Sign-in refused an unverified address: send it a code and show the verification form.
 
     Everything the user then reads comes from Kratos's verification flow, not from
     a message this UI could be tricked into showing.
     """
-    return_to = ui_url(url_for("flows.login", **init_params(KIND, request.args)))
+    params = init_params(KIND, request.args)
+    if login_challenge:  # an app's sign-in continues after verifying
+        params["login_challenge"] = login_challenge
+    return_to = ui_url(url_for("flows.login", **params))
     outcome = outcomes.interpret(kratos().create_browser_flow(browser(), "verification", {"return_to": return_to}))
     if not isinstance(outcome, ShowFlow):
         return respond(verification.KIND, outcome)

@@ -265,3 +265,28 @@ def test_oauth2_errors_are_shown_in_our_words_only(apps_stack):
     unknown = FormClient().get(apps_stack.ui_url + "/error", params={"error": "<b>x</b>"})
     assert unknown.status == 400 and doc(unknown).find(".//h1").text == "Something went wrong"
     assert doc(unknown).find(".//main//b") is None
+
+
+def test_a_forgotten_password_in_the_middle_of_an_apps_sign_in_ends_at_the_app(apps_stack):
+    from mailsink import wait_for_code
+
+    rp = app(apps_stack, client_name="Calendar")
+    client, email = returning_user(apps_stack)
+    _, mails = wait_for_code(apps_stack.maildir, email)
+    at_login = follow(client, "GET", rp.authorize_url()).page
+    forgot = next(a.get("href") for a in doc(at_login).iter("a") if a.text == "Forgot your password?")
+    recovery = follow(client, "GET", apps_stack.ui_url + forgot).page
+    sent = recovery.submit({"email": email}, button="Continue")
+    code, _ = wait_for_code(apps_stack.maildir, email, seen=mails)
+    settings = sent.submit({"code": code}, button="Continue")
+    assert urlsplit(settings.url).path == "/settings"
+    saved = submit(settings, {"password": "Recovered-passw0rd"}, button="Save", form_id="group-password")
+    # Back to the app's sign-in, where Kratos asks to confirm it is you (Hydra had not
+    # remembered this browser), then the app's consent comes.
+    page = saved.page
+    assert page is not None and urlsplit(page.url).path == "/login"
+    assert "Sign in to continue to Calendar" in page.text and "Confirm it's you" in page.text
+    page = submit(page, {"password": "Recovered-passw0rd"}, button="Sign in").page
+    assert page is not None and urlsplit(page.url).path == "/consent", page and page.url
+    back = submit(page, button="Allow")
+    assert claims_of(rp.exchange(back.callback["code"])["id_token"])["email"] == email
