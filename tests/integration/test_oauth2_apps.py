@@ -290,3 +290,21 @@ def test_a_forgotten_password_in_the_middle_of_an_apps_sign_in_ends_at_the_app(a
     assert page is not None and urlsplit(page.url).path == "/consent", page and page.url
     back = submit(page, button="Allow")
     assert claims_of(rp.exchange(back.callback["code"])["id_token"])["email"] == email
+
+
+def test_the_apps_logo_and_links_are_shown_and_allowed_by_the_pages_policy(apps_stack):
+    rp = app(apps_stack, client_name="Maps", logo_uri="http://127.0.0.1:9/logo.png",
+             client_uri="https://maps.example/", policy_uri="https://maps.example/privacy",
+             tos_uri="javascript:alert(1)")
+    client, email = returning_user(apps_stack)
+    at_login = follow(client, "GET", rp.authorize_url()).page
+    assert doc(at_login).find(".//p[@id='for-app']/img").get("src") == "http://127.0.0.1:9/logo.png"
+    csp = at_login.resp.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: http://127.0.0.1:9" in csp
+    assert "http://127.0.0.1:9" in csp.split("form-action")[1].split(";")[0]  # the app's callback origin
+    consent = submit(at_login, {"identifier": email, "password": PASSWORD}, button="Sign in").page
+    page = doc(consent)
+    assert page.find(".//img[@id='app-logo']").get("src") == "http://127.0.0.1:9/logo.png"
+    links = {a.text: a.get("href") for a in page.findall(".//p[@class='links app-links']/a")}
+    assert links == {"Website": "https://maps.example/", "Privacy policy": "https://maps.example/privacy"}
+    assert "http://127.0.0.1:9" in consent.resp.headers["Content-Security-Policy"].split("form-action")[1]
