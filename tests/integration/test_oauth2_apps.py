@@ -13,7 +13,7 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user
+from integration.test_journeys import PASSWORD, new_email, returning_user, sign_up
 from integration.test_second_factors import with_totp
 from relying_party import CALLBACK, RelyingParty, claims_of, follow, submit
 from support import register_oauth2_client
@@ -308,3 +308,63 @@ def test_the_apps_logo_and_links_are_shown_and_allowed_by_the_pages_policy(apps_
     links = {a.text: a.get("href") for a in page.findall(".//p[@class='links app-links']/a")}
     assert links == {"Website": "https://maps.example/", "Privacy policy": "https://maps.example/privacy"}
     assert "http://127.0.0.1:9" in consent.resp.headers["Content-Security-Policy"].split("form-action")[1]
+
+
+def test_hydras_own_errors_land_on_the_uis_error_page(apps_stack):
+    rp = app(apps_stack)
+    rp.redirect_uri = "http://127.0.0.1:9/not-registered"  # Hydra will not send the browser to the app
+    arrival = follow(FormClient(), "GET", rp.authorize_url(), redirect_uri=rp.redirect_uri)
+    page = arrival.page
+    assert page is not None and page.url.startswith(apps_stack.ui_url + "/error?"), page and page.url
+    assert "error_description" in page.url  # Hydra said more, in its own words; the page does not repeat it
+    assert page.status == 400 and doc(page).find(".//h1").text == "The app's request was not valid"
+
+
+def test_a_client_with_skip_logout_consent_signs_out_without_the_question(apps_stack):
+    rp = app(apps_stack, skip_logout_consent=True, post_logout_redirect_uris=["http://127.0.0.1:9/bye"])
+    client, email = returning_user(apps_stack)
+    tokens = rp.exchange(submit(sign_in_for(rp, client, email).page, button="Allow").callback["code"])
+    done = follow(client, "GET", f"{rp.hydra_public_url}/oauth2/sessions/logout?" + requests.compat.urlencode({
+        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9/bye"}),
+        redirect_uri="http://127.0.0.1:9/bye")
+    assert done.page is None  # no question: straight back to the app
+    assert whoami(apps_stack, client).status_code == 401
+
+
+def test_an_unverified_address_is_verified_in_the_middle_of_an_apps_sign_in(tmp_path_factory, kratos_bin, hydra_bin):
+    from mailsink import wait_for_code
+    from stack import ROOT
+
+    with running_stack(tmp_path_factory, "oauth2-verified", with_hydra=True,
+                       overlays=(ROOT / "tests" / "kratos" / "require-verified-address.yml",)) as stack:
+        rp = app(stack, client_name="Wiki")
+        email = new_email()
+        client, _ = sign_up(stack, email)
+        _, mails = wait_for_code(stack.maildir, email)
+        client.get(stack.ui_url + "/logout").submit(button="Sign out")
+        verification = sign_in_for(rp, client, email).page
+        assert verification is not None and urlsplit(verification.url).path == "/verification"
+        code, _ = wait_for_code(stack.maildir, email, seen=mails)
+        verified = verification.submit({"code": code}, button="Continue")
+        assert "You successfully verified your email address." in verified.text
+        onward = next(a.get("href") for a in doc(verified).iter("a") if (a.text or "").strip() == "Continue")
+        at_login = follow(client, "GET", onward).page
+        assert urlsplit(at_login.url).path == "/login" and "Sign in to continue to Wiki" in at_login.text
+        consent = submit(at_login, {"identifier": email, "password": PASSWORD}, button="Sign in").page
+        assert consent is not None and urlsplit(consent.url).path == "/consent", consent and consent.url
+        back = submit(consent, button="Allow")
+        claims = claims_of(rp.exchange(back.callback["code"])["id_token"])
+        assert claims["email"] == email and claims["email_verified"] is True
+
+
+def test_a_signed_in_user_confirms_it_is_them_for_the_app(apps_stack):
+    """Kratos v1.3.1 forces a refresh when Hydra has not remembered the login (skip=false)."""
+    rp = app(apps_stack, client_name="Chat")
+    email = new_email()
+    client, _ = sign_up(apps_stack, email)  # signed in
+    confirm = follow(client, "GET", rp.authorize_url()).page
+    assert urlsplit(confirm.url).path == "/login"
+    assert doc(confirm).find(".//h1").text == "Confirm it's you"
+    assert "Sign in to continue to Chat" in " ".join("".join(doc(confirm).find(".//p[@id='for-app']").itertext()).split())
+    consent = submit(confirm, {"password": PASSWORD}, button="Sign in").page
+    assert consent is not None and urlsplit(consent.url).path == "/consent"
