@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import requests
 
 from demo_app import DemoApp
+from demo_provider import Upstream
 from stack import ROOT, Hydra, Ports, Stack, StackError, check_free
 
 # The demo OAuth2 client: a fixed id, so its authorize URL stays the same across restarts.
@@ -31,6 +32,10 @@ DEMO_CLIENT_SECRET = "demo-app-secret"  # development only, like the servers' de
 # scripts/demo_app.py serves the demo app here: it exchanges the code and shows the id_token.
 DEMO_PORT = 4446  # DEMO_APP_PORT moves it
 DEMO_CALLBACK = f"http://127.0.0.1:{DEMO_PORT}/callback"
+
+
+# DEMO_PROVIDER=1: the demo social provider's Hydra (public, admin) and its login app.
+DEMO_PROVIDER_PORTS = (4447, 4448, 4449)
 
 
 def demo_callback(port: int) -> str:
@@ -85,7 +90,15 @@ def main() -> int:
     if host not in ("127.0.0.1", "localhost"):
         print(f"make dev: DEV_HOST={host!r} must be 127.0.0.1 or localhost", file=sys.stderr)
         return 1
+    provider, overlays = None, ()
+    if os.environ.get("DEMO_PROVIDER", "").lower() in ("1", "true", "yes"):
+        # A social sign-in button backed by a second Hydra that takes any email (dev tooling).
+        provider = Upstream.create(DEMO_PROVIDER_PORTS, provider_id="demo", label="Demo provider (development only)")
+        provider.app.email = None  # ask
+        overlays = (data / "demo-provider.yml",)
+        provider.write_kratos_overlay(overlays[0])
     stack = Stack(workdir=data, ports=ports, host=host, dsn=sqlite(data / "kratos.sqlite"), output=sys.stdout,
+                  kratos_overlays=overlays,
                   with_hydra=True, hydra_dsn=sqlite(data / "hydra.sqlite"), inherit_env=True)
 
     def stop(signum, _frame):
@@ -99,6 +112,8 @@ def main() -> int:
         hydra = stack.hydra
         authorize = register_demo_client(hydra, demo_callback(demo_port))
         demo = DemoApp(hydra.public_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_port).start()
+        if provider:
+            provider.start(stack)
         print(f"\n  UI:           {stack.ui_url}\n  Kratos:       {stack.public_url} (admin {stack.admin_url})\n"
               f"  Hydra:        {hydra.public_url} (admin {hydra.admin_url}), discovery at "
               f"{hydra.public_url}/.well-known/openid-configuration\n"
@@ -106,7 +121,9 @@ def main() -> int:
               f"  Demo app:     {demo.url}/ : sign in there (register, consent) and see the id_token it gets.\n"
               f"                OAuth2 client {DEMO_CLIENT_ID} (its secret is in scripts/dev.py); authorize URL:\n"
               f"                {authorize}\n"
-              "  Ctrl-C stops everything.\n", flush=True)
+              + (f"  Demo provider: a social sign-in button on the sign-in page ({provider.hydra.public_url}, "
+                 "takes any email, development only)\n" if provider else "")
+              + "  Ctrl-C stops everything.\n", flush=True)
         while True:
             for name, proc in list(stack.procs.items()):
                 if proc.poll() is not None:

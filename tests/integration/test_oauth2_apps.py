@@ -331,7 +331,8 @@ def test_a_client_with_skip_logout_consent_signs_out_without_the_question(apps_s
     assert whoami(apps_stack, client).status_code == 401
 
 
-def test_an_unverified_address_is_verified_in_the_middle_of_an_apps_sign_in(tmp_path_factory, kratos_bin, hydra_bin):
+def test_an_unverified_address_is_verified_in_the_middle_of_an_apps_sign_in(tmp_path_factory, kratos_bin,
+                                                                            hydra_bin):
     from mailsink import wait_for_code
     from stack import ROOT
 
@@ -365,6 +366,7 @@ def test_a_signed_in_user_confirms_it_is_them_for_the_app(apps_stack):
     confirm = follow(client, "GET", rp.authorize_url()).page
     assert urlsplit(confirm.url).path == "/login"
     assert doc(confirm).find(".//h1").text == "Confirm it's you"
-    assert "Sign in to continue to Chat" in " ".join("".join(doc(confirm).find(".//p[@id='for-app']").itertext()).split())
+    named = doc(confirm).find(".//p[@id='for-app']")
+    assert " ".join("".join(named.itertext()).split()) == "Sign in to continue to Chat"
     consent = submit(confirm, {"password": PASSWORD}, button="Sign in").page
     assert consent is not None and urlsplit(consent.url).path == "/consent"
