@@ -186,6 +186,7 @@ View = Response | Page | str
 
 @bp.route("/consent", methods=["GET", "POST"])
 def consent() -> View:
+    hydra()  # 404 before anything else when this UI is no OAuth2 login app
     challenge, refused = read_challenge("consent_challenge")
     if refused:
         return problem_page(refused)
@@ -231,6 +232,7 @@ def app_view(client: dict[str, Any]) -> dict[str, Any]:
 
 @bp.route("/oauth2/logout", methods=["GET", "POST"])
 def logout() -> View:
+    hydra()
     challenge, refused = read_challenge("logout_challenge")
     if refused:
         return problem_page(refused)

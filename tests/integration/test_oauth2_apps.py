@@ -210,13 +210,15 @@ def test_staying_signed_in_keeps_both_sessions(apps_stack):
     assert whoami(apps_stack, client).status_code == 200
 
 
-@pytest.mark.parametrize("query", ["", "?consent_challenge=not-a-real-challenge"])
-def test_a_missing_or_unknown_consent_challenge_gets_a_clear_page(apps_stack, query):
-    page = FormClient().get(apps_stack.ui_url + "/consent" + query)
-    assert page.status in (400, 404)
-    title = doc(page).find(".//h1").text
-    assert title in ("Nothing to answer here", "This request is not valid any more")
-    assert "not-a-real-challenge" not in page.text and "error" not in page.text.lower().replace("error-", "")
+@pytest.mark.parametrize("path", ["/consent", "/consent?consent_challenge=not-a-real-challenge",
+                                  "/oauth2/logout", "/oauth2/logout?logout_challenge=not-a-real-challenge"])
+def test_a_missing_or_unknown_challenge_gets_a_clear_page(apps_stack, path):
+    page = FormClient().get(apps_stack.ui_url + path)
+    expected = {400: "Nothing to answer here", 404: "This request is not valid any more"}
+    assert page.status == (404 if "=" in path else 400)
+    assert doc(page).find(".//h1").text == expected[page.status]
+    # Neither the challenge nor Hydra's own answer is repeated.
+    assert "not-a-real-challenge" not in page.text and "Unable to locate" not in page.text
 
 
 def test_a_replayed_consent_gives_the_app_no_second_code(apps_stack):
