@@ -48,10 +48,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.hydra_admin_url:
         app.extensions["hydra"] = HydraClient(settings.hydra_admin_url, settings.kratos_timeout)
 
-    from . import auth, errors, flows, health, oauth2, pages, security, sessions, templating
+    from . import auth, errors, flows, health, limits, oauth2, pages, security, sessions, templating
 
-    # Before the session hook: a refused host or cross-site POST costs Kratos nothing.
+    # Before the session hook: a refused host, oversized body or cross-site POST costs Kratos nothing.
     app.before_request(security.reject_untrusted_host)
+    limits.init_app(app)
     app.before_request(security.reject_cross_site_post)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 
@@ -65,6 +66,56 @@ def parse_duration(name: str, value: str) -> float | None:
     return seconds
 
 
+_SIZES = {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}
+
+
+def parse_size(name: str, value: str) -> int:
+    """'65536', '64KB', '1MB' (binary units) as a number of bytes."""
+    match = re.fullmatch(r"(\d+)\s*([a-z]*)", value.strip().lower())
+    if not match or match.group(2) not in _SIZES or int(match.group(1)) == 0:
+        raise ConfigError(f"{name}={value!r} is not a size such as 65536, 64KB or 1MB")
+    return int(match.group(1)) * _SIZES[match.group(2)]
+
+
+# Rate limits on form submissions (app/limits.py): setting -> default, in the `limits`
+# notation ("10 per 10 minutes", "60/hour", or several joined by ";").
+RATE_LIMITS = {
+    "RATE_LIMIT_SIGN_IN": "10 per 10 minutes",
+    "RATE_LIMIT_SIGN_IN_IP": "60 per 10 minutes",
+    "RATE_LIMIT_REGISTRATION": "10 per 10 minutes",
+    "RATE_LIMIT_REGISTRATION_IP": "60 per 10 minutes",
+    "RATE_LIMIT_EMAIL": "5 per 10 minutes",
+    "RATE_LIMIT_EMAIL_IP": "30 per 10 minutes",
+    "RATE_LIMIT_CODE": "10 per 10 minutes",
+    "RATE_LIMIT_CODE_IP": "60 per 10 minutes",
+}
+# Stores that `limits` offers with moving windows (memcached has none).
+RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel",
+                     "valkey", "valkeys", "valkey+unix", "valkey+cluster", "valkey+sentinel",
+                     "mongodb", "mongodb+srv")
+
+
+def parse_rate_limit(name: str, value: str) -> str:
+    import limits
+
+    try:
+        items = limits.parse_many(value)
+    except ValueError:
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise ConfigError(f"{name}={value!r} is not a rate limit such as '10 per 10 minutes'")
+    return value
+
+
+def _storage_uri(name: str, value: str) -> str:
+    scheme = value.partition("://")[0].lower()
+    if "://" not in value or scheme not in RATE_LIMIT_STORES:
+        # The URI itself may hold a password: name its scheme only.
+        raise ConfigError(f"{name} has the unsupported scheme {scheme!r}; use one of "
+                          + ", ".join(f"{s}://" for s in RATE_LIMIT_STORES))
+    return value
+
+
 def _count(name: str, value: str) -> int:
     if not value.strip().isdigit():
         raise ConfigError(f"{name}={value!r} is not a whole number")
@@ -101,6 +152,12 @@ class Settings:
     # Log lines as "text" or "json" (one object per line), from this level up.
     log_format: str = "text"
     log_level: str = "INFO"
+    # Larger request bodies get a 413 page and never reach Kratos.
+    max_content_length: int = 64 * 1024
+    # (setting, limit) pairs over RATE_LIMITS; where the counts are kept.
+    rate_limits: tuple[tuple[str, str], ...] = tuple(RATE_LIMITS.items())
+    # Not in repr: a redis:// URI may hold a password.
+    rate_limit_storage_uri: str = field(default="memory://", repr=False)
     # OAuth2 clients whose consent is granted without asking (first-party apps).
     trusted_client_ids: tuple[str, ...] = ()
     # Signs the UI's own form tokens (the consent and OAuth2 logout forms): the same on every replica.
@@ -143,6 +200,11 @@ class Settings:
             hydra_admin_url=hydra[1],
             log_format=_choice("LOG_FORMAT", "text", ("text", "json")),
             log_level=_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+            max_content_length=parse_size("MAX_CONTENT_LENGTH", os.environ.get("MAX_CONTENT_LENGTH", "64KB")),
+            rate_limits=tuple((name, parse_rate_limit(name, os.environ.get(name, default)))
+                              for name, default in RATE_LIMITS.items()),
+            rate_limit_storage_uri=_storage_uri("RATE_LIMIT_STORAGE_URI",
+                                                os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://").strip()),
             trusted_client_ids=tuple(item.strip() for item in os.environ.get("TRUSTED_CLIENT_IDS", "").split(",")
                                      if item.strip()),
             secret_key=_secret("SECRET_KEY", required=hydra != (None, None)),

@@ -24,6 +24,8 @@ PROBLEM_TEXT = {
 STATUS_TEXT = {
     404: ("Page not found", "There is no page at this address."),
     405: ("Not allowed", "That page cannot be used this way."),
+    413: ("That form is too large",
+          "What was sent is larger than this site accepts, so it went no further. Please try again."),
     500: ("Something went wrong", "An unexpected error occurred. Please try again."),
 }
 

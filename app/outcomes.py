@@ -1,7 +1,9 @@
 """The one place that decides what a Kratos answer means.
 
 `interpret` turns any Kratos `Answer` into an `Outcome`, a union of frozen dataclasses;
-views `match` on it and never look at status codes or error ids themselves. Page text
+views `match` on it and never look at Kratos's status codes or error ids themselves
+(`flow_error` reads the body of Kratos's error page for them; health checks ask only
+"ready or not"). Page text
 lives with the views and templates (app/errors.py names each `Problem`).
 """
 
@@ -154,6 +156,18 @@ def success_body(outcome: Outcome) -> dict[str, Any] | None:
     return outcome.body if isinstance(outcome, Success) and isinstance(outcome.body, dict) else None
 
 
+def flow_error(outcome: Outcome) -> tuple[int, str | None] | None:
+    """(HTTP status, Kratos error id) of the flow error that /self-service/errors described,
+    or None when it has none (expired or unknown)."""
+    body = success_body(outcome) or {}
+    error = body.get("error")
+    if not isinstance(error, dict):
+        return None
+    code, error_id = error.get("code"), error.get("id")
+    return (code if isinstance(code, int) and 400 <= code <= 599 else 404,
+            error_id if isinstance(error_id, str) else None)
+
+
 def _redirect_browser_to(body: Any) -> str | None:
     url = body.get("redirect_browser_to") if isinstance(body, dict) else None
     return url if isinstance(url, str) and url else None
@@ -185,6 +199,10 @@ def interpret(answer: Answer) -> Outcome:
             return Redirect(redirect)
         if error_id == "security_csrf_violation":
             return NewFlow(Reason.CSRF)
+        if error_id == "session_verified_address_required" and (target := _verification_url(answer.error)):
+            # Kratos v26 refusing an unverified address (v1.3.1: 400, message 4000010, see
+            # flows.login.after_submit): it has started a verification flow and mailed a code.
+            return Redirect(target)
         return NewFlow(Reason.RESTART)
     if status == 404:
         return NewFlow(Reason.RESTART)
@@ -199,3 +217,12 @@ def interpret(answer: Answer) -> Outcome:
     if status == 422 and (redirect := _redirect_browser_to(body)):
         return Redirect(redirect)
     return Failure(status if 400 <= status < 500 else 502, Problem.FAILED, error_id)
+
+
+def _verification_url(error: dict[str, Any]) -> str | None:
+    """The verification flow Kratos names in an error's `details.continue_with`."""
+    for item in (error.get("details") or {}).get("continue_with") or []:
+        if isinstance(item, dict) and item.get("action") == "show_verification_ui":
+            url = (item.get("flow") or {}).get("url")
+            return url if isinstance(url, str) else None
+    return None

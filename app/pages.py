@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -10,7 +9,7 @@ from werkzeug.wrappers import Response
 from . import outcomes
 from .auth import browser, kratos, sign_in_redirect
 from .errors import PROBLEM_TEXT, Page, error_page, render_failure
-from .kratos import Browser, KratosUnavailable, is_kratos_id
+from .kratos import is_kratos_id
 from .outcomes import Failure, Problem, SignInRequired, Success
 
 bp = Blueprint("pages", __name__)
@@ -51,20 +50,19 @@ def flow_error() -> Page:
         from .oauth2 import oauth2_error_page
 
         return oauth2_error_page()
-    error: dict[str, Any] = {}
+    described = None
     if error_id:
         outcome = outcomes.interpret(kratos().get_flow_error(browser(), error_id))
         if outcomes.kratos_failed(outcome):
             return render_failure(outcome)
-        body = outcomes.success_body(outcome) or {}
-        if isinstance(body.get("error"), dict):
-            error = body["error"]
-    code = error.get("code")
-    status = code if isinstance(code, int) and 400 <= code <= 599 else 404
-    title, message = FRIENDLY_ERRORS.get(str(error.get("id")), None) or BY_STATUS.get(status) or (
-        "Something went wrong", "We could not complete that request. Please start again.")
-    if not error:
-        title, message = "This error has expired", "There are no details for this error any more. Please start again."
+        described = outcomes.flow_error(outcome)
+    if described is None:
+        status, (title, message) = 404, ("This error has expired",
+                                         "There are no details for this error any more. Please start again.")
+    else:
+        status, kratos_error_id = described
+        title, message = FRIENDLY_ERRORS.get(kratos_error_id or "") or BY_STATUS.get(status) or (
+            "Something went wrong", "We could not complete that request. Please start again.")
     # Only a real Kratos id is shown as a reference: the page never repeats arbitrary text.
     return error_page(status, title, message, reference=error_id if is_kratos_id(error_id) else None)
 

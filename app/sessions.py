@@ -15,6 +15,8 @@ from .outcomes import Failure, SignInRequired, Success
 
 bp = Blueprint("sessions", __name__)
 
+NOT_YOURS = ("error", "That is not one of your sessions.")
+
 
 def _latest_device(session: dict[str, Any]) -> dict[str, Any]:
     devices = [d for d in session.get("devices") or [] if isinstance(d, dict)]
@@ -39,14 +41,24 @@ def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[st
     return rows
 
 
-def render_sessions(message: tuple[str, str] | None = None) -> Response | Page | str:
+def other_sessions() -> list[dict[str, Any]] | Response | Page:
+    """The user's other sessions, or the response to give instead."""
     outcome = outcomes.interpret(kratos().list_my_sessions(browser()))
     if isinstance(outcome, SignInRequired):
         return sign_in_redirect()
     if not isinstance(outcome, Success):
         return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
     listed = outcome.body if isinstance(outcome.body, list) else []
-    others = [s for s in listed if isinstance(s, dict) and s.get("id") != g.identity_session.get("id")]
+    return [s for s in listed if isinstance(s, dict) and s.get("id") != g.identity_session.get("id")]
+
+
+def render_sessions(message: tuple[str, str] | None = None,
+                    others: list[dict[str, Any]] | None = None) -> Response | Page | str:
+    if others is None:
+        found = other_sessions()
+        if not isinstance(found, list):
+            return found
+        others = found
     return render_template("sessions.html", rows=_rows(g.identity_session, others), message=message)
 
 
@@ -63,7 +75,13 @@ def revoke() -> Response | Page | str:
     if session_id == g.identity_session.get("id"):
         return render_sessions(("error", "To end this session, sign out."))
     if not is_kratos_id(session_id):
-        return render_sessions(("error", "That is not one of your sessions."))
+        return render_sessions(NOT_YOURS)
+    # Kratos answers 204 to any id, another user's too: only the user's own are sent on.
+    others = other_sessions()
+    if not isinstance(others, list):
+        return others
+    if session_id not in {s.get("id") for s in others}:
+        return render_sessions(NOT_YOURS, others)
     outcome = outcomes.interpret(kratos().revoke_my_session(browser(), session_id))
     if isinstance(outcome, Success):
         return render_sessions(("success", "That session was signed out."))

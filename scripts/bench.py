@@ -47,7 +47,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from stack import KRATOS_DIR, ROOT, Ports, Stack, kratos_version
+from stack import KRATOS_DIR, LOOPBACK_CROWD, ROOT, Ports, Stack, kratos_version
 
 sys.path.insert(0, str(ROOT / "tests"))
 from formclient import FormClient, Page  # noqa: E402  (a browser without JavaScript)
@@ -317,7 +317,7 @@ def profile_hot_path(stack: Stack, login: tuple[str, str], session_cookie: str) 
     from pyinstrument import Profiler
 
     os.environ.update({"KRATOS_PUBLIC_URL": stack.public_url, "KRATOS_ADMIN_URL": stack.admin_url,
-                       "ALLOWED_RETURN_URLS": stack.ui_url})
+                       "ALLOWED_RETURN_URLS": stack.ui_url, "UI_URL": stack.ui_url})
     sys.path.insert(0, str(ROOT))
     from app import create_app
 
@@ -327,14 +327,15 @@ def profile_hot_path(stack: Stack, login: tuple[str, str], session_cookie: str) 
     for client, header in ((anonymous, login[1]), (signed_in, session_cookie)):
         for pair in header.split("; "):
             name, value = pair.split("=", 1)
-            client.set_cookie(name, value)
+            client.set_cookie(name, value, domain="127.0.0.1")
+    ui = stack.ui_url  # requests must arrive at UI_URL's host
     for _ in range(20):  # warm: templates compiled, connections open
-        anonymous.get(f"/login?flow={login[0]}")
+        anonymous.get(f"/login?flow={login[0]}", base_url=ui)
     profiler = Profiler(interval=0.0002)
     with profiler:
         for _ in range(300):
-            assert anonymous.get(f"/login?flow={login[0]}").status_code == 200
-            assert b"Signed in as" in signed_in.get("/").data
+            assert anonymous.get(f"/login?flow={login[0]}", base_url=ui).status_code == 200
+            assert b"Signed in as" in signed_in.get("/", base_url=ui).data
     return profiler.output_text(unicode=False, color=False, show_all=False)
 
 

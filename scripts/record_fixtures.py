@@ -3,7 +3,8 @@
 Starts Kratos (fresh in-memory SQLite) with this repo's config, walks through
 the flows the UI handles, and writes each answer to tests/fixtures/<name>.json
 as {"status", "body", "set_cookie"}. Cookie values are replaced by a
-placeholder; everything else is exactly what Kratos said.
+placeholder; everything else is exactly what Kratos said. Each Kratos version has
+its own set (kratos_versions.fixtures_dir): KRATOS_BIN picks the binary.
 
     python scripts/record_fixtures.py [--out DIR]
 """
@@ -20,8 +21,9 @@ from pathlib import Path
 
 import requests
 
+from kratos_versions import binary_version, fixtures_dir
 from mailsink import wait_for_code
-from stack import ROOT, Ports, Stack
+from stack import ROOT, Ports, Stack, kratos_binary
 
 JSON = {"Accept": "application/json"}
 LOGIN_LIFESPAN = 3  # seconds; short so an expired login flow can be recorded
@@ -29,6 +31,8 @@ PRIVILEGED_MAX_AGE = 3  # seconds; short so a stale settings change can be recor
 EMAIL = "recorded@example.com"
 UNVERIFIED_EMAIL = "unverified@example.com"
 PASSWORD = "a-Recorded-passw0rd"
+# Set in settings; Kratos v26 refuses a "new" password equal to the old one.
+NEW_PASSWORD = "a-Changed-passw0rd"
 
 
 REQUIRE_VERIFIED = ROOT / "tests" / "kratos" / "require-verified-address.yml"
@@ -96,7 +100,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r.post("settings_lookup_secret_regenerated", settings["ui"]["action"],
            {"csrf_token": csrf(settings), "method": "lookup_secret", "lookup_secret_regenerate": "true"})
     r.post("settings_success", settings["ui"]["action"],
-           {"csrf_token": csrf(settings), "method": "password", "password": PASSWORD})
+           {"csrf_token": csrf(settings), "method": "password", "password": NEW_PASSWORD})
     r.get("login_refresh_flow", "/self-service/login/browser", refresh="true")
 
     # Verification by code; the sign-up already mailed one code.
@@ -112,7 +116,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     other = requests.Session()
     login = other.get(stack.public_url + "/self-service/login/browser", headers=JSON).json()
     other.post(login["ui"]["action"], headers={**JSON, "User-Agent": "Recorded/2.0 (second device)"},
-               data={"csrf_token": csrf(login), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+               data={"csrf_token": csrf(login), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
     sessions = r.get("sessions_list", "/sessions")
     r.save("session_revoked", r.browser.delete(f"{stack.public_url}/sessions/{sessions[0]['id']}", headers=JSON))
     r.save("sessions_others_revoked", r.browser.delete(stack.public_url + "/sessions", headers=JSON))
@@ -132,9 +136,9 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r.post("login_invalid_credentials", login["ui"]["action"],
            {"csrf_token": csrf(login), "identifier": EMAIL, "password": "wrong-password", "method": "password"})
     r.post("login_csrf_violation", login["ui"]["action"],
-           {"csrf_token": "not-the-token", "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+           {"csrf_token": "not-the-token", "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
     r.post("login_success", login["ui"]["action"],
-           {"csrf_token": csrf(login), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+           {"csrf_token": csrf(login), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
     r.browser.cookies.clear()
 
     # An address never verified cannot sign in (the overlay's require_verified_address).
@@ -153,7 +157,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     expiring = r.get("login_flow_to_expire", "/self-service/login/browser")
     time.sleep(LOGIN_LIFESPAN + 0.5)
     r.post("login_expired_submit", expiring["ui"]["action"],
-           {"csrf_token": csrf(expiring), "identifier": EMAIL, "password": PASSWORD, "method": "password"})
+           {"csrf_token": csrf(expiring), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
     r.get("login_expired_fetch", "/self-service/login/flows", id=expiring["id"])
     r.get("flow_error", "/self-service/errors", id="stub:500")
     return r.names
@@ -180,10 +184,11 @@ def record(out: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
+    parser.add_argument("--out", type=Path, help="default: the set of the Kratos that KRATOS_BIN names")
     args = parser.parse_args()
-    names = record(args.out)
-    print(f"recorded {len(names)} fixtures into {args.out}")
+    out = args.out or fixtures_dir(binary_version(kratos_binary()))
+    names = record(out)
+    print(f"recorded {len(names)} fixtures into {out}")
     return 0
 
 

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from stack import Ports, Stack, hydra_binary, kratos_binary
-from support import FAST_KRATOS, require
+from kratos_versions import binary_version
+from stack import LOOPBACK_CROWD, Ports, Stack, hydra_binary, kratos_binary
+from support import FAST_KRATOS, PRIVILEGED, recorded_versions, require
+
+
+def pytest_report_header(config):
+    """Which Kratos this run tests (`make test` runs the real-Kratos suites once per version)."""
+    binary = kratos_binary()
+    return (f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary}); "
+            f"unit tests use the answers recorded from {', '.join(recorded_versions())}")
 
 
 @pytest.fixture(scope="session")
@@ -26,13 +34,19 @@ def hydra_bin() -> Path:
     return binary
 
 
+@pytest.fixture(scope="session")
+def kratos_version(kratos_bin) -> str:
+    """The version of the Kratos under test, e.g. "v26.2.0"."""
+    return binary_version(kratos_bin)
+
+
 @contextmanager
 def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
                   overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False,
                   token_hook_secret: str | None = None, hydra_env: dict | None = None):
     """Kratos (fresh in-memory SQLite), the mail sink, the UI and optionally Hydra (in memory) on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
-                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env=ui_env or {},
+                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
                   kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra,
                   token_hook_secret=token_hook_secret, hydra_env=hydra_env or {}).start()
     try:
@@ -52,6 +66,14 @@ def oauth2_stack(tmp_path_factory, kratos_bin, hydra_bin):
     """The stack with Hydra, whose login, consent and logout app is the UI."""
     with running_stack(tmp_path_factory, "oauth2", with_hydra=True) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def short_privilege(tmp_path_factory, kratos_bin):
+    """A stack whose privileged session lasts PRIVILEGED seconds: settings changes soon need a refresh."""
+    with running_stack(tmp_path_factory, "privilege", kratos_env={
+            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ class _PageParser(HTMLParser):
         super().__init__()
         self.forms: list[Form] = []
         self.messages: list[tuple[str, str]] = []
+        self.message_ids: list[int] = []  # Kratos's ids of the messages shown (data-message-id)
         self.text: list[str] = []
         self._button = None
         self._message = None
@@ -48,6 +49,8 @@ class _PageParser(HTMLParser):
             self._button = [a.get("name", ""), a.get("value", ""), "", a.get("type", "submit")]
         elif tag == "p" and "msg" in a.get("class", "").split():
             kind = next((c[4:] for c in a["class"].split() if c.startswith("msg-")), "info")
+            if a.get("data-message-id", "").isdigit():
+                self.message_ids.append(int(a["data-message-id"]))
             self._message = [kind, ""]
 
     def handle_endtag(self, tag):
@@ -76,7 +79,7 @@ class Page:
         self.client, self.resp = client, resp
         parser = _PageParser()
         parser.feed(resp.text)
-        self.forms, self.messages = parser.forms, parser.messages
+        self.forms, self.messages, self.message_ids = parser.forms, parser.messages, parser.message_ids
         self.text = " ".join(" ".join(parser.text).split())
 
     @property

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from ..limits import Limited
 from ..outcomes import Flow, Reason
 
 # What a view answers: a redirect, or a rendered page with its status.
@@ -47,6 +48,8 @@ class FlowKind:
     notices: tuple[tuple[Reason, str], ...] = ()
     # (group, title) in page order.
     groups: tuple[tuple[str, str], ...] = ()
+    # How submissions are rate-limited (None: not at all).
+    limited: Limited | None = None
     # Hooks, each optional:
     # a signed-in user asking to start this flow gets this response instead (None: start it);
     when_signed_in: Callable[[], Response] | None = None

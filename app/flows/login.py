@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from .. import outcomes
 from ..auth import browser, identity_label, kratos, ui_url
 from ..errors import render_failure
+from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Failure, Flow, ShowFlow
 from . import for_app, verification
@@ -91,5 +92,5 @@ KIND = FlowKind(
     "login", "Sign in", ("return_to", "refresh", "aal", "login_challenge"),
     links=(("flows.registration", "Create an account"), ("flows.recovery", "Forgot your password?")),
     groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")),
-    page=page, after_submit=after_submit,
+    page=page, after_submit=after_submit, limited=Limited("identifier", "SIGN_IN"),
 )

@@ -8,6 +8,7 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..auth import rule
+from ..limits import Limited
 from ..outcomes import Reason
 from .kind import FlowKind
 
@@ -23,4 +24,4 @@ def when_signed_in() -> Response:
 
 
 KIND = FlowKind("recovery", "Recover your account", ("return_to",), links=(("flows.login", "Back to sign in"),),
-                notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in)
+                notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in, limited=Limited("email"))

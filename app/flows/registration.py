@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Flow
 from . import for_app
@@ -35,5 +36,6 @@ KIND = FlowKind(
     "registration", "Create an account", ("return_to", "login_challenge"),
     links=(("flows.login", "Already have an account? Sign in"),),
     groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
+    limited=Limited("traits.email", "REGISTRATION"),
     after_success=for_app.finish_sign_up,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, url_for
 
+from ..limits import Limited
 from ..outcomes import Flow, Reason
 from .kind import FlowKind, Page
 from .recovery import CODE_EXPIRED
@@ -15,4 +16,4 @@ def page(flow: Flow, page: Page) -> None:
 
 
 KIND = FlowKind("verification", "Verify your email address", ("return_to",),
-                notices=((Reason.EXPIRED, CODE_EXPIRED),), page=page)
+                notices=((Reason.EXPIRED, CODE_EXPIRED),), page=page, limited=Limited("email"))

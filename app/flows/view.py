@@ -17,7 +17,7 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from .. import outcomes
+from .. import limits, outcomes
 from ..auth import browser, kratos, rule, sign_in_redirect
 from ..errors import render_failure
 from ..kratos import is_kratos_id
@@ -194,6 +194,14 @@ def restart_with_notice(kind: FlowKind, outcome: NewFlow, submitted: MultiDict[s
     return respond(kind, fresh)  # no `submitted`: cannot loop
 
 
+def too_many_attempts(kind: FlowKind, flow_id: str, wait: int) -> View:
+    """Over a rate limit: the same flow again (fetched, not submitted), with what was typed."""
+    fresh = outcomes.interpret(kratos().get_flow(browser(), kind.name, flow_id))
+    page = render_flow(kind, prefill(fresh.flow, request.form), notice=limits.message(wait)) \
+        if isinstance(fresh, ShowFlow) else None
+    return limits.too_many(page, wait)
+
+
 def submit(kind: FlowKind, flow_id: str, form: MultiDict[str, str]) -> View:
     """Relay a form to Kratos as the browser sent it and act on the answer."""
     answer = kratos().submit_flow(browser(), kind.name, flow_id, list(form.items(multi=True)))
@@ -208,6 +216,8 @@ def flow_view(kind: FlowKind) -> Callable[[], View]:
         if request.method == "POST":
             if not flow_id or not is_kratos_id(flow_id):
                 return restart_with_notice(kind, NewFlow(Reason.RESTART), request.form)
+            if (wait := limits.check(kind.limited, flow_id, request.form)) is not None:
+                return too_many_attempts(kind, flow_id, wait)
             return submit(kind, flow_id, request.form)
         if not flow_id or not is_kratos_id(flow_id):
             params = init_params(kind, request.args)

@@ -29,3 +29,16 @@ def page(chromium):
     tab.set_default_timeout(15000)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def authenticator(page):
+    """A platform authenticator that holds passkeys and verifies the user."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}})
+    # Passkey autofill would sign in before any click; tests that click turn it off.
+    page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false")
+    return cdp

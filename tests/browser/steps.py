@@ -1,15 +1,12 @@
 """What a person does in the browser, shared by the browser tests."""
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-PASSWORD = "a-Good-passw0rd"
+from support import PASSWORD, new_email
 
-
-def new_email(prefix: str = "browser") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+__all__ = ["PASSWORD", "expect_home", "new_email", "sign_in", "sign_out", "sign_up"]
 
 
 def sign_up(page, stack, email: str, password: str = PASSWORD) -> None:

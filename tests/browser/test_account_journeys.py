@@ -3,22 +3,11 @@
 import re
 import time
 
-import pytest
 from playwright.sync_api import expect
 
 from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up
-from conftest import running_stack
 from mailsink import wait_for_code
-
-PRIVILEGED = 3
-
-
-@pytest.fixture(scope="module")
-def short_privilege(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "browser-privilege", kratos_env={
-            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
-        yield stack
-
+from support import PRIVILEGED
 
 def test_password_change_after_the_privileged_window_completes_after_reauthenticating(short_privilege, page):
     stack = short_privilege

@@ -1,15 +1,14 @@
 """A person in Chromium: sign up, see themselves, sign out, sign back in."""
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-PASSWORD = "a-Good-passw0rd"
+from browser.steps import PASSWORD, expect_home, new_email, sign_in
 
 
 def test_sign_up_see_email_sign_out_and_back_in(stack, page):
-    email = f"browser-{uuid.uuid4().hex[:8]}@example.com"
+    email = new_email("browser")
     page.goto(stack.ui_url + "/")
     page.get_by_role("link", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/registration\?flow="))
@@ -20,25 +19,20 @@ def test_sign_up_see_email_sign_out_and_back_in(stack, page):
 
     expect(page).to_have_url(re.compile(r"/verification\?flow="))
     page.get_by_role("link", name="Skip for now").click()
-    expect(page).to_have_url(stack.ui_url + "/")
-    expect(page.locator("#who")).to_have_text(email)
+    expect_home(page, stack, email)
 
     page.locator("main").get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login\?flow="))
     page.goto(stack.ui_url + "/")
     expect(page.get_by_text("You are not signed in")).to_be_visible()
 
-    page.goto(stack.ui_url + "/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in with password").click()
+    sign_in(page, stack, email, "not-the-password")
     expect(page.locator(".msg-error")).to_contain_text("The provided credentials are invalid")
     expect(page.get_by_label("E-Mail")).to_have_value(email)
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in with password").click()
-    expect(page).to_have_url(stack.ui_url + "/")
-    expect(page.locator("#who")).to_have_text(email)
+    expect_home(page, stack, email)
 
 
 def test_pages_raise_no_csp_violations(stack, page):

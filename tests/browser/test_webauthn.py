@@ -16,19 +16,6 @@ def on_localhost(tmp_path_factory, kratos_bin):
         yield stack
 
 
-@pytest.fixture
-def authenticator(page):
-    """A platform authenticator that holds passkeys and verifies the user."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}})
-    # Passkey autofill would sign in before any click; tests that click turn it off.
-    page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false")
-    return cdp
-
-
 def passkey_sign_up(page, stack, email):
     page.goto(stack.ui_url + "/registration")
     page.get_by_label("E-Mail").fill(email)

@@ -11,20 +11,12 @@ import pytest
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_in, sign_out, sign_up
-from mailsink import wait_for_code
-from support import FIXTURES
+from mailsink import read_mails, wait_for_code
+from support import (FIXTURES, PASSWORD, PRIVILEGED, RECOVERY_CODE_INVALID, RECOVERY_CODE_SENT,
+                     VERIFICATION_CODE_SENT, new_email, returning_user, sign_in, sign_out, sign_up)
 
-PRIVILEGED = 3   # seconds of privileged session in the `short_privilege` stack
 LIFESPAN = 12    # seconds of session in the `sliding` stack
 ROOT_DIR = FIXTURES.parent.parent
-
-
-@pytest.fixture(scope="module")
-def short_privilege(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "privilege", kratos_env={
-            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
-        yield stack
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +123,11 @@ def test_unverified_address_at_sign_in_is_sent_to_verification(verified_only):
     sign_out(client, stack)
     page = sign_in(client, stack, email)
     assert urlsplit(page.url).path == "/verification"
-    assert "verification code has been sent" in page.text
+    assert VERIFICATION_CODE_SENT in page.message_ids
     done = verify(client, page, stack, email, seen=mails)
     assert "You successfully verified your email address." in done.text
+    # One code for this sign-in (v1.3.1: the UI asks for it; v26: Kratos sends it unasked).
+    assert len([m for m in read_mails(stack.maildir) if email in str(m["to"])]) == mails + 1
     assert f"Signed in as {email}" in sign_in(client, stack, email).text
 
 
@@ -248,7 +242,7 @@ def short_codes(tmp_path_factory, kratos_bin):
         yield stack
 
 
-def test_expired_recovery_code_is_explained_on_the_same_page(short_codes):
+def test_expired_recovery_code_is_refused_on_the_same_page_which_gets_a_new_one(short_codes, kratos_version):
     stack = short_codes
     email = new_email()
     sign_up(stack, email)
@@ -259,8 +253,14 @@ def test_expired_recovery_code_is_explained_on_the_same_page(short_codes):
     time.sleep(4)
     expired = page.submit({"code": code}, button="Continue")
     assert urlsplit(expired.url).path == "/recovery"
-    assert "That code has expired. Enter your email address to get a new one." in expired.text
-    again = expired.submit({"email": email}, button="Continue")
-    assert "recovery code has been sent" in again.text
+    if kratos_version.startswith("v1."):
+        # The code's flow expires with it (410): a fresh form, with the UI's own explanation.
+        assert "That code has expired. Enter your email address to get a new one." in expired.text
+        again = expired.submit({"email": email}, button="Continue")
+    else:
+        # v26 keeps the flow and refuses the code as it refuses a wrong one; the form offers a resend.
+        assert RECOVERY_CODE_INVALID in expired.message_ids
+        again = expired.submit(button="Resend code")
+    assert RECOVERY_CODE_SENT in again.message_ids
     code, _ = wait_for_code(stack.maildir, email, seen=mails)
     assert urlsplit(again.submit({"code": code}, button="Continue").url).path == "/settings"

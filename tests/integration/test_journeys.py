@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
-import time
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,39 +9,8 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-
-PASSWORD = "a-Good-passw0rd"
-INVALID_CREDENTIALS = "The provided credentials are invalid"
-
-
-def new_email() -> str:
-    return f"user-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def sign_up(stack, email: str, password: str = PASSWORD, client: FormClient | None = None):
-    client = client or FormClient()
-    page = client.get(stack.ui_url + "/registration")
-    page = page.submit({"traits.email": email}, button="Sign up")   # step 1: profile
-    page = page.submit({"password": password}, button="Sign up")    # step 2: password
-    return client, page
-
-
-def returning_user(stack) -> tuple[FormClient, str]:
-    """A browser whose user has an account and has signed out: (client, email)."""
-    email = new_email()
-    client, _ = sign_up(stack, email)
-    sign_out(client, stack)
-    return client, email
-
-
-def sign_in(client: FormClient, stack, email: str, password: str = PASSWORD, path: str = "/login"):
-    page = client.get(stack.ui_url + path)
-    return page.submit({"identifier": email, "password": password}, button="Sign in")
-
-
-def sign_out(client: FormClient, stack):
-    return client.get(stack.ui_url + "/logout").submit(button="Sign out")
-
+from support import (INVALID_CREDENTIALS, PASSWORD, log_lines, new_email, returning_user, sign_in, sign_out,
+                     sign_up, wait_for_log)
 
 def test_sign_up_offers_verification_then_home_shows_the_user(stack):
     email = new_email()
@@ -145,36 +110,6 @@ def test_login_required_pages_send_anonymous_users_to_login_and_back(stack):
     assert urlsplit(page.url).path == "/login"
     after = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
     assert after.url == stack.ui_url + "/logout" and "You are signed in as" in after.text
-
-
-TEXT_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) "
-                       r"request_id=(\S+) client_ip=(\S+) (.*)")
-
-
-def log_lines(path, fmt: str) -> list[dict]:
-    """Each line of the UI's log as its fields; fails on a line without them."""
-    lines = []
-    for raw in path.read_text().splitlines():
-        if fmt == "json":
-            entry = json.loads(raw)
-            assert {"time", "level", "logger", "request_id", "client_ip", "message"} <= entry.keys(), raw
-            lines.append(entry)
-        else:
-            match = TEXT_LINE.fullmatch(raw)
-            assert match, f"log line without time, level, logger and request id: {raw!r}"
-            level, logger, request_id, client_ip, message = match.groups()
-            lines.append({"level": level, "logger": logger, "request_id": request_id, "client_ip": client_ip,
-                          "message": message})
-    return lines
-
-
-def wait_for_log(path, *texts: str, timeout: float = 10) -> str:
-    """The log once it holds every one of `texts`: gunicorn's workers each write
-    an access line after their response, in no set order."""
-    deadline = time.monotonic() + timeout
-    while not all(text in (log := path.read_text()) for text in texts) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return log
 
 
 @pytest.fixture(params=["flask-text", "gunicorn-text", "gunicorn-json"])

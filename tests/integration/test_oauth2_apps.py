@@ -13,7 +13,7 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_up
+from support import PASSWORD, new_email, returning_user, sign_up
 from integration.test_second_factors import with_totp
 from relying_party import CALLBACK, RelyingParty, claims_of, follow, submit
 from support import register_oauth2_client

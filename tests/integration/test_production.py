@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import running_stack
-from integration.test_journeys import log_lines, new_email, sign_up
+from support import log_lines, new_email, sign_up
 from stack import ROOT
 
 

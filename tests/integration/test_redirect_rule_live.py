@@ -13,7 +13,7 @@ import requests
 from ada_url import URL
 
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, returning_user
+from support import PASSWORD, returning_user
 from support import register_oauth2_client
 
 NESTED = "/self-service/login/browser?return_to=http:%5C%5Cevil.com"
@@ -80,3 +80,27 @@ def test_the_oidc_providers_authorization_url_is_followed(oidc_stack):
     at_provider = requests.get(target, allow_redirects=False, timeout=10)
     assert at_provider.status_code == 302 and "login_challenge=" in at_provider.headers["Location"]
     assert at_provider.headers["Location"].startswith(upstream.app.url + "/login?")
+
+
+def test_a_kratos_link_to_another_site_is_not_rendered(stack):
+    """Kratos v1.3.1 accepts return_to=http:\\\\evil.com on a flow started at its own URL, and puts it in
+    the passed verification flow's "Continue" link; the page drops that link."""
+    from support import new_email, sign_out, sign_up
+    from mailsink import wait_for_code
+
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    sign_out(client, stack)
+    _, seen = wait_for_code(stack.maildir, email)
+    page = client.get(stack.public_url + "/self-service/verification/browser?return_to=http:%5C%5Cevil.com")
+    assert page.url.startswith(stack.ui_url + "/verification?flow=")
+    page = page.submit({"email": email}, button="Continue")
+    code, _ = wait_for_code(stack.maildir, email, seen)
+    done = page.submit({"code": code}, button="Continue")
+    assert "You successfully verified your email address." in done.text
+    flow_id = done.url.split("flow=")[1].split("&")[0]
+    flow = client.http.get(stack.public_url + "/self-service/verification/flows", params={"id": flow_id}, timeout=10).json()
+    assert any(n["type"] == "a" and "evil" in n["attributes"]["href"] for n in flow["ui"]["nodes"])  # Kratos sent it
+    doc = html5lib.parse(done.resp.text, namespaceHTMLElements=False)
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    assert all(URL(h, base=done.url).origin in (stack.ui_url, stack.public_url) for h in hrefs), hrefs

@@ -16,9 +16,9 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_up
+from support import PASSWORD, new_email, returning_user, sign_up
 from stack import ROOT, Ports, free_port, port_in_use
-from support import FIXTURES
+from kratos_versions import fixtures_dir
 
 LIFESPAN = 3
 
@@ -86,12 +86,13 @@ def test_signed_in_user_sees_503_when_kratos_is_down(doomed_stack):
     assert page.status == 503 and "Try again" in page.text
 
 
-def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_bin):
-    """The unit tests' fixtures are reproducible from the real Kratos by the script in the repo."""
+def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_version):
+    """The unit tests' fixtures for this Kratos version are reproducible from it by the script in the repo."""
     from record_fixtures import record
 
     names = record(tmp_path)
-    assert sorted(p.stem for p in FIXTURES.glob("*.json")) == sorted(names)
+    fixtures = fixtures_dir(kratos_version)
+    assert sorted(p.stem for p in fixtures.glob("*.json")) == sorted(names), f"`make fixtures` for {kratos_version}"
 
     def shape(record):
         body = record["body"]
@@ -105,7 +106,7 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_bin):
 
     for name in names:
         fresh = json.loads((tmp_path / f"{name}.json").read_text())
-        committed = json.loads((FIXTURES / f"{name}.json").read_text())
+        committed = json.loads((fixtures / f"{name}.json").read_text())
         assert shape(fresh) == shape(committed), name
 
 

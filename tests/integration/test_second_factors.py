@@ -6,9 +6,9 @@ import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, new_email, sign_in, sign_out, sign_up
+from support import new_email, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
-from support import totp
+from support import LOGIN_CODE_SENT, totp
 
 
 def with_totp(stack) -> tuple[FormClient, str, str]:
@@ -65,7 +65,7 @@ def test_email_code_sign_in_without_javascript(stack):
     _, mails = wait_for_code(stack.maildir, email)
     sign_out(client, stack)
     page = client.get(stack.ui_url + "/login").submit({"identifier": email}, button="Send sign in code")
-    assert "An email containing a code has been sent" in page.text
+    assert LOGIN_CODE_SENT in page.message_ids
     code, _ = wait_for_code(stack.maildir, email, seen=mails)
     wrong = page.submit({"code": "000000"}, button="Continue")
     assert any(kind == "error" for kind, _ in wrong.messages)

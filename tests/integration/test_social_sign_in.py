@@ -9,7 +9,7 @@ import html5lib
 import requests
 
 from formclient import FormClient, Page
-from integration.test_journeys import PASSWORD, new_email, returning_user, sign_in, sign_out
+from support import PASSWORD, new_email, returning_user, sign_in, sign_out
 from upstream_idp import PROVIDER_LABEL
 
 # Kratos: "You tried to sign in with …, but that email is already used by another account. …"

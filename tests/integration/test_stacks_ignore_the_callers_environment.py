@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import running_stack
-from integration.test_journeys import new_email, sign_up
+from support import new_email, sign_up
 from stack import ROOT, Ports, Stack
 
 # What a developer might have exported for their own Kratos, Hydra or UI.

@@ -1,5 +1,6 @@
 """Unit tests: the Flask app against Kratos answers recorded from the real
-Kratos (tests/fixtures, written by scripts/record_fixtures.py)."""
+Kratos (tests/fixtures, written by scripts/record_fixtures.py), once per
+recorded Kratos version."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from urllib.parse import urlsplit
 import pytest
 import responses
 
+import support
 from app import create_app
 from app.config import Settings
 from support import recorded
+
+
+@pytest.fixture(autouse=True, params=support.recorded_versions())
+def kratos_answers(request, monkeypatch) -> str:
+    """Every unit test runs on the answers of each tested Kratos version."""
+    monkeypatch.setattr(support, "ANSWERS_FROM", request.param)
+    return request.param
 
 KRATOS = "http://kratos.internal:4433"  # server-to-server address; never shown to browsers
 

@@ -8,7 +8,11 @@ import responses
 from support import recorded
 from unit.conftest import KRATOS, UI, recorded_kratos_origin
 
-LOGIN_ID = recorded("login_flow_fetched")["body"]["id"]
+
+def login_id() -> str:
+    return recorded("login_flow_fetched")["body"]["id"]
+
+
 CREDENTIALS_INVALID = "The provided credentials are invalid"
 
 
@@ -33,10 +37,10 @@ def test_untrusted_return_to_is_dropped_before_reaching_kratos(client):
 def test_login_flow_renders_a_form_posting_to_the_ui(client, kratos):
     kratos.answer("GET", "/self-service/login/flows", "login_flow_fetched")
     client.set_cookie("csrf_token_abc", "csrf-cookie-value", domain="127.0.0.1")
-    resp = client.get(f"/login?flow={LOGIN_ID}")
+    resp = client.get(f"/login?flow={login_id()}")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
-    assert f'action="/login?flow={LOGIN_ID}' in html
+    assert f'action="/login?flow={login_id()}' in html
     assert 'type="hidden" name="csrf_token"' in html
     assert 'name="identifier"' in html and 'type="password" name="password"' in html
     button = next(n for n in recorded("login_flow_fetched")["body"]["ui"]["nodes"]
@@ -49,7 +53,7 @@ def test_login_flow_renders_a_form_posting_to_the_ui(client, kratos):
 
 def test_wrong_password_shows_kratos_message_and_keeps_the_identifier(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
-    resp = client.post(f"/login?flow={LOGIN_ID}", data={
+    resp = client.post(f"/login?flow={login_id()}", data={
         "csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong-password", "method": "password"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
@@ -63,7 +67,7 @@ def test_wrong_password_shows_kratos_message_and_keeps_the_identifier(client, kr
 
 def test_successful_login_follows_continue_with_and_relays_every_cookie(client, kratos):
     rec = kratos.answer("POST", "/self-service/login", "login_success")
-    resp = client.post(f"/login?flow={LOGIN_ID}", data={"csrf_token": "t", "identifier": "a", "password": "b",
+    resp = client.post(f"/login?flow={login_id()}", data={"csrf_token": "t", "identifier": "a", "password": "b",
                                                         "method": "password"})
     assert resp.status_code == 303
     assert resp.headers["Location"] == rec["body"]["continue_with"][0]["redirect_browser_to"]
@@ -75,7 +79,7 @@ def test_successful_login_follows_continue_with_and_relays_every_cookie(client, 
 def test_expired_form_continues_in_kratos_new_flow_keeping_what_was_typed(client, kratos):
     expired = kratos.answer("POST", "/self-service/login", "login_expired_submit")
     kratos.answer("GET", "/self-service/login/flows", "login_flow_fetched")
-    resp = client.post(f"/login?flow={LOGIN_ID}", data={"csrf_token": "t", "identifier": "me@example.com",
+    resp = client.post(f"/login?flow={login_id()}", data={"csrf_token": "t", "identifier": "me@example.com",
                                                         "password": "secret-typed", "method": "password"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
@@ -87,7 +91,7 @@ def test_expired_form_continues_in_kratos_new_flow_keeping_what_was_typed(client
 def test_csrf_rejection_starts_a_fresh_flow_with_an_explanation(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_csrf_violation")
     init = kratos.answer("GET", "/self-service/login/browser", "login_flow")
-    resp = client.post(f"/login?flow={LOGIN_ID}&return_to={UI}/back",
+    resp = client.post(f"/login?flow={login_id()}&return_to={UI}/back",
                        data={"csrf_token": "stale", "identifier": "me@example.com", "password": "p"})
     html = resp.get_data(as_text=True)
     assert "For your security" in html and 'value="me@example.com"' in html
@@ -98,7 +102,7 @@ def test_csrf_rejection_starts_a_fresh_flow_with_an_explanation(client, kratos):
 def test_submit_to_unknown_flow_starts_over(client, kratos):
     kratos.answer("POST", "/self-service/login", "submit_unknown_flow")
     kratos.answer("GET", "/self-service/login/browser", "login_flow")
-    resp = client.post(f"/login?flow={LOGIN_ID}", data={"identifier": "me@example.com"})
+    resp = client.post(f"/login?flow={login_id()}", data={"identifier": "me@example.com"})
     assert "no longer valid" in resp.get_data(as_text=True)
 
 
@@ -111,7 +115,7 @@ def test_malformed_flow_id_never_reaches_kratos_submit(client, kratos):
 
 def test_unknown_flow_link_restarts_at_kratos(client, kratos):
     kratos.answer("GET", "/self-service/login/flows", "flow_not_found")
-    resp = client.get(f"/login?flow={LOGIN_ID}&return_to={UI}/x")
+    resp = client.get(f"/login?flow={login_id()}&return_to={UI}/x")
     assert resp.status_code == 303
     assert location_query(resp) == {"return_to": [f"{UI}/x"]}
 
@@ -124,7 +128,7 @@ def test_malformed_flow_link_restarts_without_asking_kratos(client, kratos):
 
 def test_expired_flow_link_goes_where_kratos_says(client, kratos):
     rec = kratos.answer("GET", "/self-service/login/flows", "login_expired_fetch")
-    resp = client.get(f"/login?flow={LOGIN_ID}")
+    resp = client.get(f"/login?flow={login_id()}")
     assert resp.status_code == 303
     assert resp.headers["Location"] == rec["body"]["error"]["details"]["redirect_to"]
 
@@ -155,16 +159,16 @@ def test_signed_in_user_with_a_login_challenge_still_goes_to_kratos(signed_in):
 
 def test_kratos_unreachable_shows_503_with_retry(client, kratos):
     kratos.add(responses.GET, KRATOS + "/self-service/login/flows", body=requests.ConnectionError("refused"))
-    resp = client.get(f"/login?flow={LOGIN_ID}")
+    resp = client.get(f"/login?flow={login_id()}")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 503
-    assert 'id="retry"' in html and f"/login?flow={LOGIN_ID}" in html
+    assert 'id="retry"' in html and f"/login?flow={login_id()}" in html
     assert "refused" not in html and "Traceback" not in html
 
 
 def test_kratos_server_error_shows_502_without_kratos_details(client, kratos):
     kratos.answer("GET", "/self-service/login/flows", "flow_error", status=500)
-    resp = client.get(f"/login?flow={LOGIN_ID}")
+    resp = client.get(f"/login?flow={login_id()}")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 502
     assert "stub" not in html.lower() and "system administrator" not in html

@@ -69,7 +69,8 @@ PAYLOADS = [
 
 @pytest.fixture
 def settings(settings):
-    return replace(settings, allowed_return_urls=(UI, APP), hydra_public_url=HYDRA,
+    # The payloads name Kratos by the origin of the first recorded set, whichever set this run reads.
+    return replace(settings, kratos_browser_url=KRATOS, allowed_return_urls=(UI, APP), hydra_public_url=HYDRA,
                    hydra_admin_url="http://127.0.0.1:4445")
 
 
@@ -148,6 +149,7 @@ ISSUED = [
     ("http://rp.example:8080/callback?code=x&state=y", True),
     (KRATOS + "/self-service/login/browser?refresh=true", True),
     ("http:\\\\evil.com", False), ("https://evil.example\\@good.example/", False), ("javascript:alert(1)", False),
+    ("https:evil.com", False), ("http:/evil.com", False), ("HTTPS://ok.example/", True),
     ("data:text/html,x", False), ("/relative", False), ("//evil.example/", False), ("https://ok.example/\n", False),
     ("https://ok.example/\tx", False), ("ftp://ok.example/", False), ("", False),
 ]

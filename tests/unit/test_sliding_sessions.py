@@ -9,8 +9,13 @@ from app import auth, create_app
 from app.kratos import Answer, KratosUnavailable
 from support import recorded
 
-SESSION = recorded("whoami")["body"]
-EXPIRES = datetime.fromisoformat(SESSION["expires_at"].replace("Z", "+00:00"))
+
+def session() -> dict:
+    return recorded("whoami")["body"]
+
+
+def expires() -> datetime:
+    return datetime.fromisoformat(session()["expires_at"].replace("Z", "+00:00"))
 
 
 @pytest.fixture
@@ -22,7 +27,7 @@ def sliding(settings, kratos, monkeypatch):
     client.set_cookie("ory_kratos_session", "opaque")
 
     def at(seconds_left):
-        monkeypatch.setattr(auth, "_now", lambda: EXPIRES - timedelta(seconds=seconds_left))
+        monkeypatch.setattr(auth, "_now", lambda: expires() - timedelta(seconds=seconds_left))
     client.at = at
     return client
 
@@ -55,7 +60,7 @@ def test_session_expiring_within_the_window_is_extended_and_its_cookie_reissued(
     kratos.answer("GET", "/sessions/whoami", "whoami")
     kratos.answer("GET", "/sessions/whoami", "whoami_after_extend")
     resp = sliding.get("/")
-    assert admin_calls == [("IdentityApi", "extend_session", SESSION["id"])]
+    assert admin_calls == [("IdentityApi", "extend_session", session()["id"])]
     assert len(kratos.calls) == 2  # whoami, then whoami again for the fresh cookie
     assert [c.split("=")[0] for c in resp.headers.getlist("Set-Cookie")] == ["ory_kratos_session"]
     assert recorded("whoami_after_extend")["body"]["identity"]["traits"]["email"] in resp.get_data(as_text=True)
@@ -82,10 +87,10 @@ def test_admin_api_down_still_serves_the_signed_in_page(sliding, kratos, admin_c
     admin_calls.fail_with(KratosUnavailable("admin IdentityApi.extend_session"))
     resp = sliding.get("/")
     assert len(admin_calls) == 1
-    assert resp.status_code == 200 and SESSION["identity"]["traits"]["email"] in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and session()["identity"]["traits"]["email"] in resp.get_data(as_text=True)
 
 
 def test_extension_is_off_unless_configured(signed_in, kratos, admin_calls, monkeypatch):
-    monkeypatch.setattr(auth, "_now", lambda: EXPIRES - timedelta(seconds=5))
+    monkeypatch.setattr(auth, "_now", lambda: expires() - timedelta(seconds=5))
     signed_in.get("/")
     assert admin_calls == []

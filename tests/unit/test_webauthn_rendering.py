@@ -2,7 +2,6 @@
 
 import re
 
-from support import recorded
 
 
 def login_page(client, kratos, fixture):
