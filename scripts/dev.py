@@ -8,6 +8,8 @@ Accounts persist in .data/kratos.sqlite, OAuth2 clients and grants in
 Ports: SERVE_PUBLIC_PORT and SERVE_ADMIN_PORT (Kratos's own settings), UI_PORT,
 SMTP_PORT, HYDRA_PUBLIC_PORT and HYDRA_ADMIN_PORT. DEV_HOST=localhost serves
 everything on localhost, which WebAuthn and passkeys need (they refuse an IP address).
+The demo OAuth2 app (scripts/demo_app.py) listens on DEMO_APP_PORT (4446); DEMO_PROVIDER=1
+adds a demo social sign-in provider (scripts/demo_provider.py, ports 4447-4449).
 """
 
 from __future__ import annotations
