@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.hydra_admin_url:
         app.extensions["hydra"] = HydraClient(settings.hydra_admin_url, settings.kratos_timeout)
 
-    from . import auth, errors, flows, health, i18n, limits, pages, security, sessions, templating
+    from . import auth, errors, flows, health, i18n, limits, oauth2, pages, security, sessions, templating
 
     # Before the session hook: a refused host, oversized body or cross-site POST costs Kratos nothing.
     app.before_request(security.reject_untrusted_host)
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(flows.bp)
     app.register_blueprint(sessions.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(oauth2.bp)
     errors.register_error_handlers(app)
     templating.register(app)
     i18n.init_app(app)  # the page's language, the switcher, `when` and `kratos_text`

@@ -27,6 +27,17 @@ def _optional_url(name: str) -> str | None:
     return _url(name, None) if os.environ.get(name, "").strip() else None
 
 
+def _secret(name: str, required: bool) -> str | None:
+    """A secret of at least 32 characters (None when unset and not required)."""
+    value = os.environ.get(name, "").strip()
+    if not value and not required:
+        return None
+    if len(value) < 32:
+        raise ConfigError(f"{name} must be set to at least 32 random characters" if not value
+                          else f"{name} is shorter than 32 characters")
+    return value
+
+
 def _seconds(name: str, default: str) -> float:
     value = os.environ.get(name, default).strip()
     try:
@@ -191,6 +202,12 @@ class Settings:
     support_url: str | None = None
     # Templates here are found before the built-in ones (override without forking).
     templates_dir: str | None = None
+    # OAuth2 clients whose consent is granted without asking (first-party apps).
+    trusted_client_ids: tuple[str, ...] = ()
+    # Signs the UI's own form tokens (the consent and OAuth2 logout forms): the same on every replica.
+    secret_key: str | None = None
+    # Hydra's oauth2.token_hook sends this in TOKEN_HOOK_HEADER; unset: the hook endpoint is off.
+    token_hook_secret: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -238,4 +255,8 @@ class Settings:
             brand_accent=_colour("BRAND_ACCENT"),
             support_url=_link("SUPPORT_URL", ("http", "https", "mailto")),
             templates_dir=_directory("TEMPLATES_DIR"),
+            trusted_client_ids=tuple(item.strip() for item in os.environ.get("TRUSTED_CLIENT_IDS", "").split(",")
+                                     if item.strip()),
+            secret_key=_secret("SECRET_KEY", required=hydra != (None, None)),
+            token_hook_secret=_secret("TOKEN_HOOK_SECRET", required=False),
         )

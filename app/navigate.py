@@ -31,5 +31,6 @@ def to_issued(url: str | None, fallback: str = "/") -> Response:
             refused("server-issued")
         return redirect(fallback, code=303)
     if request.method == "POST" and not rule().within_form_action(target):
-        return Response(render_template("continue.html", target=target), 200)
+        # werkzeug's Response would say text/plain, and a browser would show the markup as text.
+        return Response(render_template("continue.html", target=target), 200, mimetype="text/html")
     return redirect(target, code=303)

@@ -49,6 +49,10 @@ def home() -> str:
 def flow_error() -> Page:
     """Kratos sends the browser here with ?id= when a flow fails in a way the user cannot fix."""
     error_id = request.args.get("id", "")
+    if not error_id and "error" in request.args:  # an OAuth2 error, from Hydra or an app
+        from .oauth2 import oauth2_error_page
+
+        return oauth2_error_page()
     described = None
     if error_id:
         outcome = outcomes.interpret(kratos().get_flow_error(browser(), error_id))

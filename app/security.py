@@ -43,7 +43,7 @@ def content_security_policy(settings: Settings, rule: RedirectRule) -> str:
         "default-src 'self'",
         f"script-src 'self' 'nonce-{{nonce}}' {kratos}",
         "style-src 'self'",
-        f"img-src 'self' data:{images}",
+        f"img-src 'self' data:{images}{{img_src}}",
         f"connect-src 'self' {kratos}",
         # Chrome applies form-action to every redirect after a form post, so this lists where
         # a post may end up (redirects.RedirectRule.form_action_origins), plus the page's own extras.
@@ -59,11 +59,18 @@ def allow_form_action(*origins: str | None) -> None:
     g.setdefault("form_action_extra", set()).update(o for o in origins if o)
 
 
+def allow_image(*origins: str | None) -> None:
+    """Let this page show images from more origins (e.g. an OAuth2 client's logo)."""
+    g.setdefault("img_src_extra", set()).update(o for o in origins if o)
+
+
 def apply_security_headers(response: BaseResponse) -> BaseResponse:
     headers = response.headers
     extra = "".join(f" {origin}" for origin in sorted(g.get("form_action_extra", ())))
+    images = "".join(f" {origin}" for origin in sorted(g.get("img_src_extra", ())))
     headers.setdefault("Content-Security-Policy", current_app.config["CSP"].format(nonce=csp_nonce(),
-                                                                                   form_action=extra))
+                                                                                   form_action=extra,
+                                                                                   img_src=images))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")

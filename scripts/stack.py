@@ -13,9 +13,11 @@ passes the caller's environment through, to Kratos and the UI.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
+import secrets
 import subprocess
 import sys
 import time
@@ -178,11 +180,15 @@ class Stack:
     with_hydra: bool = False
     hydra_dsn: str = "memory"
     hydra_env: dict = field(default_factory=dict)
+    # Turns on Hydra's oauth2.token_hook to the UI (refreshes extend the Kratos session) with this secret.
+    token_hook_secret: str | None = None
     # Pass the caller's environment (and .env) to Kratos and the UI: `make dev` only.
     inherit_env: bool = False
     # None: write each process's output to workdir/<name>.log; else e.g. sys.stdout.
     output: object = None
     procs: dict = field(default_factory=dict)
+    # Signs the UI's form tokens; one per stack.
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def public_url(self) -> str:
@@ -215,7 +221,21 @@ class Stack:
         return Hydra("hydra", self.ports.hydra_public, self.ports.hydra_admin, host=self.host, dsn=self.hydra_dsn,
                      env={"URLS_LOGIN": ui + "/login", "URLS_REGISTRATION": ui + "/registration",
                           "URLS_CONSENT": ui + "/consent", "URLS_LOGOUT": ui + "/oauth2/logout",
-                          "URLS_IDENTITY_PROVIDER_URL": self.admin_url, **self.hydra_env})
+                          "URLS_ERROR": ui + "/error",
+                          "URLS_IDENTITY_PROVIDER_URL": self.admin_url, **self.hydra_env},
+                     configs=(HYDRA_DIR / "hydra.yml", *self.token_hook_configs()))
+
+    def token_hook_configs(self) -> tuple:
+        """hydra.yml's commented-out oauth2.token_hook, as a config file layered over it, when
+        token_hook_secret is set (Hydra v2.3.0 reads the hook's auth only from a file, not from env)."""
+        if not self.token_hook_secret:
+            return ()
+        path = self.workdir / "hydra-token-hook.yml"
+        path.write_text(json.dumps({"oauth2": {"token_hook": {
+            "url": self.ui_url + "/oauth2/token-hook",
+            "auth": {"type": "api_key", "config": {"in": "header", "name": "X-Token-Hook-Secret",
+                                                   "value": self.token_hook_secret}}}}}))
+        return (path,)
 
     def kratos_environment(self) -> dict:
         ui = self.ui_url
@@ -244,8 +264,11 @@ class Stack:
     def ui_environment(self) -> dict:
         # Outside `make dev` the UI reads no .env either (python-dotenv honours this variable).
         caller = os.environ if self.inherit_env else {**base_environment(), "PYTHON_DOTENV_DISABLED": "1"}
-        hydra = {"HYDRA_ADMIN_URL": self.hydra.admin_url, "HYDRA_PUBLIC_URL": self.hydra.public_url} \
-            if self.hydra else {}
+        hydra = {"HYDRA_ADMIN_URL": self.hydra.admin_url, "HYDRA_PUBLIC_URL": self.hydra.public_url,
+                 # The consent and logout forms' tokens (a caller's own SECRET_KEY wins in `make dev`).
+                 "SECRET_KEY": caller.get("SECRET_KEY") or self.secret_key} if self.hydra else {}
+        if self.hydra and self.token_hook_secret:
+            hydra["TOKEN_HOOK_SECRET"] = self.token_hook_secret
         return {**caller, "KRATOS_PUBLIC_URL": self.public_url_internal, "KRATOS_BROWSER_URL": self.public_url,
                 "KRATOS_ADMIN_URL": self.admin_url, "ALLOWED_RETURN_URLS": self.ui_url, "UI_URL": self.ui_url,
                 **hydra,

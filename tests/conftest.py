@@ -42,11 +42,13 @@ def kratos_version(kratos_bin) -> str:
 
 @contextmanager
 def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
-                  overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False):
+                  overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False,
+                  token_hook_secret: str | None = None, hydra_env: dict | None = None):
     """Kratos (fresh in-memory SQLite), the mail sink, the UI and optionally Hydra (in memory) on free ports."""
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
-                  kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra).start()
+                  kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra,
+                  token_hook_secret=token_hook_secret, hydra_env=hydra_env or {}).start()
     try:
         yield stack
     finally:
@@ -72,3 +74,20 @@ def short_privilege(tmp_path_factory, kratos_bin):
     with running_stack(tmp_path_factory, "privilege", kratos_env={
             "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
         yield stack
+
+
+@pytest.fixture(scope="module")
+def oidc_stack(tmp_path_factory, kratos_bin, hydra_bin):
+    """Kratos with a generic OIDC provider ("Upstream"): a second Hydra and its test login app
+    (tests/upstream_idp.py). Yields (stack, upstream)."""
+    from upstream_idp import Upstream
+
+    upstream = Upstream.create()
+    overlay = tmp_path_factory.mktemp("oidc") / "oidc.yml"
+    upstream.write_kratos_overlay(overlay)
+    with running_stack(tmp_path_factory, "oidc", overlays=(overlay,)) as running:
+        upstream.start(running)
+        try:
+            yield running, upstream
+        finally:
+            upstream.app.stop()

@@ -98,9 +98,10 @@ class Page:
                 return form
         raise AssertionError(f"no form with a {button_text!r} button on {self.url}: {self.text[:300]}")
 
-    def submit(self, values: dict | None = None, button: str | None = None, form_id: str | None = None) -> "Page":
-        """Fill in `values` (by input name), press the button whose text contains `button`
-        (in the form with id `form_id`, if given)."""
+    def submission(self, values: dict | None = None, button: str | None = None,
+                   form_id: str | None = None) -> tuple[str, str, list]:
+        """(method, URL, data) a browser sends when `values` are filled in (by input name) and
+        the button whose text contains `button` is pressed (in the form with id `form_id`)."""
         form = self.form(button, form_id)
         values = dict(values or {})
         data = [(n, values.pop(n) if n in values else v) for n, v in form.fields]
@@ -112,8 +113,11 @@ class Page:
             (b for b in submits if button is None or button in b[2]), None)
         if pressed and pressed[0]:
             data.append((pressed[0], pressed[1]))
-        target = urljoin(self.url, form.action or self.url)
-        return self.client.request(form.method.upper(), target, data=data)
+        return form.method.upper(), urljoin(self.url, form.action or self.url), data
+
+    def submit(self, values: dict | None = None, button: str | None = None, form_id: str | None = None) -> "Page":
+        method, target, data = self.submission(values, button, form_id)
+        return self.client.request(method, target, data=data)
 
 
 class FormClient:

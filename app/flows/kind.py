@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -27,6 +27,10 @@ class Page:
     sign_out_offer: str | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
     reauthenticate_url: str | None = None
+    # The OAuth2 app this sign-in or sign-up is for (Hydra's client): its name and checked logo URL.
+    app_name: str | None = None
+    app_lead: str | None = None
+    app_logo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,3 +57,5 @@ class FlowKind:
     page: Callable[[Flow, Page], None] | None = None
     # after a submit answered with the flow again, a response that replaces showing it.
     after_submit: Callable[[Flow, MultiDict[str, str]], View | None] | None = None
+    # after a submit Kratos accepted (its JSON body), a response that replaces the usual next page.
+    after_success: Callable[[Any], View | None] | None = None

@@ -11,12 +11,14 @@ from ..errors import render_failure
 from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Failure, Flow, ShowFlow
-from . import verification
+from . import for_app, verification
 from .kind import FlowKind, Page, View
 from .view import init_params, respond
 
 # Kratos message: "Account not active yet. Did you forget to verify your email address?"
 ADDRESS_NOT_VERIFIED = 4000010
+# Kratos message: the provider's email already has an account; sign in to it to link the provider.
+SIGN_IN_TO_LINK = 1010016
 
 GROUPS = (
     ("password", "Sign in with password"),
@@ -30,7 +32,14 @@ GROUPS = (
 
 
 def page(flow: Flow, page: Page) -> None:
-    if flow.get("refresh") and g.identity_session is not None:
+    for_app.name_the_app(flow, page, verb="Sign in")
+    linking = next((m for m in flow.messages if m.get("id") == SIGN_IN_TO_LINK), None)
+    if linking is not None:
+        provider = str((linking.get("context") or {}).get("provider") or "that account")
+        page.title = f"Link {provider} to your account"
+        page.lead = (f"This email already has an account here. Sign in to it once as below, and {provider} "
+                     "will sign you in to it from then on.")
+    elif flow.get("refresh") and g.identity_session is not None:
         page.title = "Confirm it's you"
         page.lead = "To continue, please confirm it's you by signing in again as"
         page.lead_account = identity_label(g.identity_session)
@@ -53,17 +62,20 @@ def fill_refresh_identifier(flow: Flow, identifier: str) -> None:
 
 def after_submit(flow: Flow, submitted: MultiDict[str, str]) -> View | None:
     if flow.has_message(ADDRESS_NOT_VERIFIED):
-        return start_verification(submitted.get("identifier", ""))
+        return start_verification(submitted.get("identifier", ""), for_app.login_request(flow)[0])
     return None
 
 
-def start_verification(address: str) -> View:
+def start_verification(address: str, login_challenge: str | None = None) -> View:
     """Sign-in refused an unverified address: send it a code and show the verification form.
 
     Everything the user then reads comes from Kratos's verification flow, not from
     a message this UI could be tricked into showing.
     """
-    return_to = ui_url(url_for("flows.login", **init_params(KIND, request.args)))
+    params = init_params(KIND, request.args)
+    if login_challenge:  # an app's sign-in continues after verifying
+        params["login_challenge"] = login_challenge
+    return_to = ui_url(url_for("flows.login", **params))
     outcome = outcomes.interpret(kratos().create_browser_flow(browser(), "verification", {"return_to": return_to}))
     if not isinstance(outcome, ShowFlow):
         return respond(verification.KIND, outcome)

@@ -7,6 +7,7 @@ from flask import request
 from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Flow
+from . import for_app
 from .kind import FlowKind, Page
 
 GROUPS = (
@@ -25,6 +26,7 @@ def hidden_traits(flow: Flow) -> list[str]:
 
 
 def page(flow: Flow, page: Page) -> None:
+    for_app.name_the_app(flow, page, verb="Create an account")
     if carried := hidden_traits(flow):
         # Step two: the details from step one travel as hidden fields.
         page.lead, page.lead_account = "Choose how you will sign in as", ", ".join(carried)
@@ -35,4 +37,5 @@ KIND = FlowKind(
     links=(("flows.login", "Already have an account? Sign in"),),
     groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
     limited=Limited("traits.email", "REGISTRATION"),
+    after_success=for_app.finish_sign_up,
 )

@@ -161,6 +161,8 @@ def respond(kind: FlowKind, outcome: Outcome, submitted: MultiDict[str, str] | N
             return render_flow(kind, flow, status=400 if invalid else 200,
                                active=request.args.get("section") if submitted is not None else None)
         case Success(body=body):
+            if submitted is not None and kind.after_success and (replaced := kind.after_success(body)):
+                return replaced
             issued = continue_with_target(body)
             return to_issued(issued) if issued else to_return_to(request.args.get("return_to"))
         case NewFlow() if submitted is None:

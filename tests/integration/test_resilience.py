@@ -17,7 +17,7 @@ import requests
 from conftest import running_stack
 from formclient import FormClient
 from support import PASSWORD, new_email, returning_user, sign_up
-from stack import ROOT, Ports, port_in_use
+from stack import ROOT, Ports, free_port, port_in_use
 from kratos_versions import fixtures_dir
 
 LIFESPAN = 3
@@ -113,6 +113,7 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_versio
 # -- make dev -------------------------------------------------------------------
 
 def dev_env(tmp_path, ports: Ports, **extra) -> dict:
+    extra.setdefault("DEMO_APP_PORT", str(free_port()))
     return {**os.environ, "DEV_DATA_DIR": str(tmp_path), "SERVE_PUBLIC_PORT": str(ports.public),
             "SERVE_ADMIN_PORT": str(ports.admin), "UI_PORT": str(ports.ui), "SMTP_PORT": str(ports.smtp),
             "HYDRA_PUBLIC_PORT": str(ports.hydra_public), "HYDRA_ADMIN_PORT": str(ports.hydra_admin),
@@ -134,7 +135,8 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin, hydra_bin, host):
     ports = Ports.free()
-    overrides = {"DEV_HOST": host, "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
+    demo_port = free_port()
+    overrides = {"DEV_HOST": host, "DEMO_APP_PORT": str(demo_port), "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
                  "SESSION_EARLIEST_POSSIBLE_EXTEND": "1m",
                  "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "2s"}
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
@@ -175,6 +177,9 @@ def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, k
         while requests.get(demo_url, timeout=5).status_code == 404 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert requests.get(demo_url, timeout=5).json()["client_name"] == "Demo app"
+        # The demo app answers, and its sign-in link starts an authorization at Hydra.
+        to_hydra = requests.get(f"http://127.0.0.1:{demo_port}/login", allow_redirects=False, timeout=5)
+        assert to_hydra.headers["Location"].startswith(hydra_public + "/oauth2/auth?client_id=demo-app")
         assert (tmp_path / "hydra.sqlite").exists()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
