@@ -18,6 +18,7 @@ class Form:
     fields: list = field(default_factory=list)   # (name, value) of inputs a browser would send
     buttons: list = field(default_factory=list)  # (name, value, text, type)
     inputs: dict = field(default_factory=dict)   # name -> attributes, for assertions
+    in_main: bool = False                        # in the page's <main>, not the header or footer
 
 
 class _PageParser(HTMLParser):
@@ -30,13 +31,17 @@ class _PageParser(HTMLParser):
         self._button = None
         self._message = None
         self._skip = 0
+        self._in_main = False
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
         if tag in ("script", "style", "title"):
             self._skip += 1
+        if tag == "main":
+            self._in_main = True
         if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower(), a.get("id", "")))
+            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower(), a.get("id", ""),
+                                   in_main=self._in_main))
         elif tag == "input" and self.forms:
             form = self.forms[-1]
             form.inputs[a.get("name", "")] = a
@@ -56,6 +61,8 @@ class _PageParser(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style", "title"):
             self._skip -= 1
+        if tag == "main":
+            self._in_main = False
         if tag == "button" and self._button is not None:
             self._button[2] = self._button[2].strip()
             self.forms[-1].buttons.append(tuple(self._button))
@@ -91,7 +98,8 @@ class Page:
         return self.resp.status_code
 
     def form(self, button_text: str | None = None, form_id: str | None = None) -> Form:
-        for form in self.forms:
+        """The page's own form (in <main>) with that button, else the header's or footer's."""
+        for form in sorted(self.forms, key=lambda f: not f.in_main):
             if form_id is not None and form.id != form_id:
                 continue
             if button_text is None or any(button_text in b[2] for b in form.buttons if b[3] != "button"):
