@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
 
 from .auth import identity_label, kratos, rule
@@ -39,39 +40,39 @@ TOKEN_HOOK_HEADER = "X-Token-Hook-Secret"
 REMEMBER_FOR = 30 * 24 * 3600
 
 SCOPE_TEXT = {
-    "openid": "Know who you are (your account's identifier)",
-    "email": "See your email address",
-    "profile": "See your name",
-    "offline_access": "Stay connected while you are away (it can refresh its access)",
-    "offline": "Stay connected while you are away (it can refresh its access)",
+    "openid": _l("Know who you are (your account's identifier)"),
+    "email": _l("See your email address"),
+    "profile": _l("See your name"),
+    "offline_access": _l("Stay connected while you are away (it can refresh its access)"),
+    "offline": _l("Stay connected while you are away (it can refresh its access)"),
 }
 
 CHALLENGE_TEXT = {
-    ChallengeProblem.MISSING: ("Nothing to answer here",
-                               "This page is opened by an app asking for access. Start from the app."),
-    ChallengeProblem.UNKNOWN: ("This request is not valid any more",
-                               "It may have expired, or the link is incomplete. Go back to the app and start "
-                               "again."),
-    ChallengeProblem.USED: ("This request was already answered",
-                            "You have already made this decision. Go back to the app, or start again."),
+    ChallengeProblem.MISSING: (_l("Nothing to answer here"),
+                               _l("This page is opened by an app asking for access. Start from the app.")),
+    ChallengeProblem.UNKNOWN: (_l("This request is not valid any more"),
+                               _l("It may have expired, or the link is incomplete. Go back to the app and start "
+                                  "again.")),
+    ChallengeProblem.USED: (_l("This request was already answered"),
+                            _l("You have already made this decision. Go back to the app, or start again.")),
 }
 
 # OAuth2 error codes (RFC 6749, OpenID Connect) that Hydra sends to /error, in plain words.
 OAUTH2_ERRORS = {
-    "access_denied": ("Access was not granted", "The request was denied, so the app did not get access."),
-    "invalid_request": ("The app's request was not valid", "The app sent a request we could not accept."),
-    "invalid_client": ("Unknown app", "The app asking for access is not registered here."),
-    "unauthorized_client": ("That app may not do this", "The app is not allowed to make this request."),
-    "invalid_scope": ("The app asked for something unknown", "The app asked for access that does not exist."),
-    "unsupported_response_type": ("The app's request was not valid", "The app asked in a way we do not support."),
-    "invalid_redirect_uri": ("The app's return address is not registered",
-                             "For your safety we did not send you back to that app."),
-    "request_forbidden": ("Not allowed", "That request is not allowed."),
-    "login_required": ("Please sign in", "The app needs you to sign in first."),
-    "consent_required": ("Your consent is needed", "The app needs your consent first."),
-    "interaction_required": ("Your input is needed", "The app needs you to sign in or consent first."),
-    "server_error": ("Something went wrong", "The sign-in service had a problem. Please try again."),
-    "temporarily_unavailable": ("Sign-in service busy", "Please try again in a moment."),
+    "access_denied": (_l("Access was not granted"), _l("The request was denied, so the app did not get access.")),
+    "invalid_request": (_l("The app's request was not valid"), _l("The app sent a request we could not accept.")),
+    "invalid_client": (_l("Unknown app"), _l("The app asking for access is not registered here.")),
+    "unauthorized_client": (_l("That app may not do this"), _l("The app is not allowed to make this request.")),
+    "invalid_scope": (_l("The app asked for something unknown"), _l("The app asked for access that does not exist.")),
+    "unsupported_response_type": (_l("The app's request was not valid"), _l("The app asked in a way we do not support.")),
+    "invalid_redirect_uri": (_l("The app's return address is not registered"),
+                             _l("For your safety we did not send you back to that app.")),
+    "request_forbidden": (_l("Not allowed"), _l("That request is not allowed.")),
+    "login_required": (_l("Please sign in"), _l("The app needs you to sign in first.")),
+    "consent_required": (_l("Your consent is needed"), _l("The app needs your consent first.")),
+    "interaction_required": (_l("Your input is needed"), _l("The app needs you to sign in or consent first.")),
+    "server_error": (_l("Something went wrong"), _l("The sign-in service had a problem. Please try again.")),
+    "temporarily_unavailable": (_l("Sign-in service busy"), _l("Please try again in a moment.")),
 }
 _ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
 
@@ -100,9 +101,9 @@ def token_ok(purpose: str, challenge: str) -> bool:
     return hmac.compare_digest(request.form.get("csrf_token", ""), form_token(purpose, challenge))
 
 
-FORM_EXPIRED = ("Your form could not be accepted",
-                "For your security, that form was rejected (it may be from another tab or an earlier sign-in). "
-                "Go back to the app and start again.")
+FORM_EXPIRED = (_l("Your form could not be accepted"),
+                _l("For your security, that form was rejected (it may be from another tab or an earlier sign-in). "
+                   "Go back to the app and start again."))
 
 
 def problem_page(outcome: HydraOutcome) -> Page:
@@ -223,8 +224,9 @@ def app_view(client: dict[str, Any]) -> dict[str, Any]:
     logo = rule().image_source(client.get("logo_uri"))
     allow_image(origin_of(logo))
     links = [(label, rule().from_ory(client.get(key))) for key, label in
-             (("client_uri", "Website"), ("policy_uri", "Privacy policy"), ("tos_uri", "Terms of service"))]
-    return {"name": str(client.get("client_name") or client.get("client_id") or "An app"), "logo": logo,
+             (("client_uri", _l("Website")), ("policy_uri", _l("Privacy policy")),
+              ("tos_uri", _l("Terms of service")))]
+    return {"name": str(client.get("client_name") or client.get("client_id") or _("An app")), "logo": logo,
             "links": [(label, url) for label, url in links if url]}
 
 
@@ -264,9 +266,9 @@ def oauth2_error_page() -> Page:
     such a link, so only known error codes are worded, in our words; the free text
     (error_description, error_hint) is never shown, and an unknown code only as a reference."""
     code = request.args.get("error", "")
-    title, message = OAUTH2_ERRORS.get(code) or ("Something went wrong",
-                                                 "The app's sign-in could not be completed. Please start again "
-                                                 "from the app.")
+    title, message = OAUTH2_ERRORS.get(code) or (_("Something went wrong"),
+                                                 _("The app's sign-in could not be completed. Please start again "
+                                                   "from the app."))
     status = 403 if code == "access_denied" else 400
     return error_page(status, title, message, reference=code if _ERROR_CODE.fullmatch(code) else None)
 

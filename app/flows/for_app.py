@@ -37,11 +37,11 @@ def _with(href: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query + list(params.items()))))
 
 
-def name_the_app(flow: Flow, page: Page, *, verb: str) -> None:
+def name_the_app(flow: Flow, page: Page, *, lead: str) -> None:
     challenge, client = login_request(flow)
     if client:
         page.app_name = str(client.get("client_name") or client.get("client_id") or "") or None
-        page.app_lead = f"{verb} to continue to"
+        page.app_lead = lead
         page.app_logo = rule().image_source(client.get("logo_uri"))
         allow_image(origin_of(page.app_logo))
         # After the post, Kratos sends the browser to Hydra, and Hydra on to the app's callback:

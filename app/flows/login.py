@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import g, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from flask_babel import gettext  # type: ignore[import-untyped]
+
 from .. import outcomes
 from ..auth import browser, identity_label, kratos, ui_url
 from ..errors import render_failure
@@ -32,7 +34,7 @@ GROUPS = (
 
 
 def page(flow: Flow, page: Page) -> None:
-    for_app.name_the_app(flow, page, verb="Sign in")
+    for_app.name_the_app(flow, page, lead=gettext("Sign in to continue to"))
     linking = next((m for m in flow.messages if m.get("id") == SIGN_IN_TO_LINK), None)
     if linking is not None:
         provider = str((linking.get("context") or {}).get("provider") or "that account")

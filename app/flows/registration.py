@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from flask_babel import gettext  # type: ignore[import-untyped]
+
 from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Flow
@@ -26,7 +28,7 @@ def hidden_traits(flow: Flow) -> list[str]:
 
 
 def page(flow: Flow, page: Page) -> None:
-    for_app.name_the_app(flow, page, verb="Create an account")
+    for_app.name_the_app(flow, page, lead=gettext("Create an account to continue to"))
     if carried := hidden_traits(flow):
         # Step two: the details from step one travel as hidden fields.
         page.lead, page.lead_account = "Choose how you will sign in as", ", ".join(carried)
