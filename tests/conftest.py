@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import formclient
 from stack import Ports, Stack, hydra_binary, kratos_binary
 from support import FAST_KRATOS, require
 
@@ -33,6 +34,7 @@ def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, u
     stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env=ui_env or {},
                   kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra).start()
+    formclient.KRATOS_FOR_UI[stack.ui_url] = stack.public_url  # its pages are checked against Kratos's nodes
     try:
         yield stack
     finally:

@@ -37,8 +37,10 @@ class FlowKind:
     # Other flows linked from this page: (endpoint, label); return_to is passed on.
     links: tuple[tuple[str, str], ...] = ()
     requires_session: bool = False
-    # One form per node group (settings), instead of one form for the flow.
-    form_per_group: bool = False
+    # Sections are cards with headings (settings), rather than fieldsets of one page's methods.
+    cards: bool = False
+    # Groups whose form gets no visible shared field: passkey and OIDC sign-in need no identifier.
+    without_shared_fields: tuple[str, ...] = ()
     # What the user reads above a form that replaced a dead one, where it differs from the default.
     notices: tuple[tuple[Reason, str], ...] = ()
     # (group, title) in page order.

@@ -78,6 +78,6 @@ def start_verification(address: str) -> View:
 KIND = FlowKind(
     "login", "Sign in", ("return_to", "refresh", "aal", "login_challenge"),
     links=(("flows.registration", "Create an account"), ("flows.recovery", "Forgot your password?")),
-    groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")),
+    groups=GROUPS, without_shared_fields=("passkey", "oidc", "totp", "lookup_secret"), when_signed_in=lambda: to_return_to(request.args.get("return_to")),
     page=page, after_submit=after_submit,
 )

@@ -23,5 +23,5 @@ def page(_flow: Flow, page: Page) -> None:
     page.reauthenticate_url = url_for("flows.login", refresh="true", return_to=ui_url(url_for("flows.settings")))
 
 
-KIND = FlowKind("settings", "Account settings", ("return_to",), requires_session=True, form_per_group=True,
+KIND = FlowKind("settings", "Account settings", ("return_to",), requires_session=True, cards=True,
                 groups=GROUPS, page=page)
