@@ -21,7 +21,7 @@ def enrol_totp(page, stack) -> str:
     page.locator("#group-totp").get_by_label("Verify code").fill(totp(secret))
     page.locator("#group-totp").get_by_role("button", name="Save").click()
     expect(page.locator("#group-totp")).to_contain_text("Your changes have been saved!")
-    expect(page.locator("#group-totp").get_by_role("button", name="Unlink TOTP Authenticator App")).to_be_visible()
+    expect(page.locator("#group-totp summary")).to_have_text("Unlink TOTP Authenticator App")
     return secret
 
 
@@ -42,7 +42,8 @@ def test_totp_enrol_then_sign_in_with_totp_and_unlink(stack, page):
     expect_home(page, stack, email, aal="aal2")
 
     page.goto(stack.ui_url + "/settings")
-    page.locator("#group-totp").get_by_role("button", name="Unlink TOTP Authenticator App").click()
+    page.locator("#group-totp summary").click()
+    page.locator("#group-totp").get_by_role("button", name="Yes, unlink the app").click()
     expect(page.locator("#group-totp")).to_contain_text("Your changes have been saved!")
     sign_out(page, stack)
     sign_in(page, stack, email)
@@ -98,7 +99,8 @@ def test_backup_codes_generate_confirm_sign_in_with_one_and_never_again(stack, p
     expect_home(page, stack, email, aal="aal2")
 
     page.goto(stack.ui_url + "/settings")
-    page.get_by_role("button", name="Disable this method").click()
+    page.locator("#group-lookup_secret summary").click()
+    page.get_by_role("button", name="Yes, turn off backup codes").click()
     expect(page.locator("#group-lookup_secret")).to_contain_text("Your changes have been saved!")
     expect(page.get_by_role("button", name="Generate new backup recovery codes")).to_be_visible()
 
@@ -111,7 +113,7 @@ def test_email_code_sign_in_with_a_wrong_code_and_a_resend(stack, page):
 
     page.goto(stack.ui_url + "/login")
     expect(page.locator("#group-code legend")).to_have_text("Email me a code")
-    page.get_by_label("E-Mail").fill(email)
+    page.locator("#group-code").get_by_label("E-Mail").fill(email)
     page.get_by_role("button", name="Send sign in code").click()
     expect(page.get_by_text("An email containing a code has been sent")).to_be_visible()
     _, mails = wait_for_code(stack.maildir, email, seen=mails)
