@@ -29,3 +29,10 @@ def page(chromium):
     tab.set_default_timeout(15000)
     yield tab
     context.close()
+
+
+@pytest.fixture(params=[pytest.param(1280, id="desktop"), pytest.param(375, id="phone")])
+def sized(request, page):
+    """The page at a desktop and at a phone width."""
+    page.set_viewport_size({"width": request.param, "height": 800})
+    return page

@@ -3,22 +3,12 @@ and pressing Enter submits that method, never the first button on the page."""
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up, type_and_enter
 from browser.test_second_factors import enrol_totp
 from mailsink import wait_for_code
 from support import totp
-
-WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(375, id="phone")]
-
-
-@pytest.fixture(params=WIDTHS)
-def sized(request, page):
-    page.set_viewport_size({"width": request.param, "height": 800})
-    return page
-
 
 def test_password_sign_in_by_enter(stack, sized):
     page = sized

@@ -198,7 +198,7 @@ def test_sessions_list_shows_devices_and_revokes_one_and_all_others(behind_proxy
 
     form = next(f for f in page.forms if f.inputs.get("session_id", {}).get("value") == phone_row[0])
     page.forms = [form]
-    after = page.submit(button="Sign out")
+    after = page.submit(button="Yes, sign it out")
     assert "That session was signed out." in after.text
     assert "You are not signed in" in phone.get(stack.ui_url + "/").text
     assert "Signed in as" in tablet.get(stack.ui_url + "/").text

@@ -158,14 +158,17 @@ def test_revoking_a_session_asks_kratos_and_confirms(signed_in, kratos):
     other = recorded("sessions_list")["body"][0]
     kratos.answer("DELETE", f"/sessions/{other['id']}", "session_revoked")
     kratos.answer("GET", "/sessions", "sessions_list")
-    html = signed_in.post("/sessions/revoke", data={"session_id": other["id"]}).get_data(as_text=True)
-    assert "That session was signed out." in html
-    assert [c.request.method for c in kratos.calls] == ["GET", "DELETE", "GET"]
+    resp = signed_in.post("/sessions/revoke", data={"session_id": other["id"]})
+    assert [c.request.method for c in kratos.calls] == ["GET", "DELETE"]
+    assert resp.status_code == 303 and resp.headers["Location"] == "/sessions?result=revoked"
+    assert "That session was signed out." in signed_in.get(resp.headers["Location"]).get_data(as_text=True)
 
 
 def test_revoking_all_others_confirms(signed_in, kratos):
     kratos.answer("DELETE", "/sessions", "sessions_others_revoked")
     kratos.answer("GET", "/sessions", "sessions_list")
-    html = signed_in.post("/sessions/revoke-others").get_data(as_text=True)
+    resp = signed_in.post("/sessions/revoke-others")
+    assert [c.request.method for c in kratos.calls] == ["GET", "DELETE"]
+    assert resp.status_code == 303 and resp.headers["Location"] == "/sessions?result=others-revoked"
+    html = signed_in.get(resp.headers["Location"]).get_data(as_text=True)
     assert "All your other sessions were signed out." in html
-    assert [c.request.method for c in kratos.calls] == ["GET", "DELETE", "GET"]
