@@ -43,6 +43,15 @@ def attribute_problems(doc) -> list[str]:
     return problems
 
 
+def unlabelled(doc) -> list[str]:
+    """Inputs a person types in or ticks that no <label> names."""
+    labelled = {el.get("for") for el in doc.iter("label")}
+    wrapped = {id(inner) for label in doc.iter("label") for inner in label.iter("input")}
+    return [f"<input name={el.get('name')!r}> has no label" for el in doc.iter("input")
+            if el.get("type") not in ("hidden", "submit", "button")
+            and el.get("id") not in labelled and id(el) not in wrapped]
+
+
 def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -121,7 +130,7 @@ def node_mismatches(doc, nodes: Iterable[dict[str, Any]], refresh: bool = False)
 def check_page(html: str, nodes: Iterable[dict[str, Any]] | None = None, refresh: bool = False) -> None:
     """Fail unless the page parses and its controls carry Kratos's attributes."""
     doc = parse(html)
-    problems = attribute_problems(doc)
+    problems = attribute_problems(doc) + unlabelled(doc)
     if nodes is not None:
         problems += node_mismatches(doc, nodes, refresh)
     assert not problems, "\n".join(problems)

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up, type_and_enter
+from browser.steps import PASSWORD, expect_home, focused_id, new_email, sign_in, sign_out, sign_up, type_and_enter
 from browser.test_second_factors import enrol_totp
 from mailsink import wait_for_code
 from support import totp
@@ -77,3 +77,22 @@ def test_profile_change_in_settings_by_enter(stack, sized):
     expect(page.locator("header .who")).to_have_text(changed)
     expect(page.get_by_text("Property password is missing")).to_have_count(0)
     assert re.search(r"/(settings|verification)\?flow=", page.url)
+
+
+def test_a_failed_submit_focuses_the_error_summary_linking_to_the_field(stack, sized):
+    page = sized
+    page.goto(stack.ui_url + "/registration")
+    type_and_enter(page, page.get_by_label("E-Mail"), new_email("errors"))
+    type_and_enter(page, page.locator("#group-password").get_by_label("Password"), "short")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert focused_id(page) == "error-summary"  # read first, without JavaScript
+    field = page.locator("#group-password").get_by_label("Password")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#" + field.get_attribute("aria-describedby"))
+    expect(message).to_contain_text("password")
+    # The summary's link takes the keyboard to the field.
+    summary.get_by_role("link").first.focus()
+    page.keyboard.press("Enter")
+    expect(field).to_be_focused()
