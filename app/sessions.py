@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
+import ua_parser
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -14,6 +16,54 @@ from .kratos import is_kratos_id
 from .outcomes import Failure, SignInRequired, Success
 
 bp = Blueprint("sessions", __name__)
+
+
+# How a person names what they signed in with (Kratos's authentication_methods[].method).
+METHOD_NAMES = {
+    "password": "Password", "totp": "authenticator app", "lookup_secret": "backup code",
+    "webauthn": "security key", "passkey": "passkey", "code": "email code", "code_recovery": "recovery code",
+    "link_recovery": "recovery link", "oidc": "another account", "saml": "another account",
+}
+
+
+def device_name(user_agent: str | None) -> str:
+    """"Chrome on Linux", from the User-Agent by ua-parser's maintained rules; else the raw string."""
+    if not user_agent:
+        return "Unknown device"
+    parsed = ua_parser.parse(user_agent)
+    browser = parsed.user_agent.family if parsed.user_agent else None
+    system = parsed.os.family if parsed.os else None
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or user_agent[:80]
+
+
+def signed_in_with(session: dict[str, Any]) -> str:
+    """"Password + authenticator app", rather than aal1/aal2."""
+    names = [METHOD_NAMES.get(str(m.get("method")), str(m.get("method")))
+             for m in session.get("authentication_methods") or [] if isinstance(m, dict) and m.get("method")]
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return "Unknown"
+    text = " + ".join(unique)
+    return text[0].upper() + text[1:]
+
+
+def ago(timestamp: str | None, now: datetime | None = None) -> str:
+    """"3 minutes ago" for Kratos's RFC 3339 timestamps ("in 2 days" for the future)."""
+    try:
+        moment = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    if abs(seconds) < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        count = int(abs(seconds) // size)
+        if count:
+            span = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"{span} ago" if seconds > 0 else f"in {span}"
+    return ""
 
 
 def _latest_device(session: dict[str, Any]) -> dict[str, Any]:
@@ -28,12 +78,14 @@ def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[st
         rows.append({
             "id": session.get("id"),
             "current": session is current,
-            "user_agent": device.get("user_agent") or "Unknown device",
+            "device": device_name(device.get("user_agent")),
+            "user_agent": device.get("user_agent") or "",
             "ip": device.get("ip_address") or "unknown",
             "location": device.get("location") or "",
             "created": session.get("issued_at"),
             "authenticated": session.get("authenticated_at"),
             "aal": session.get("authenticator_assurance_level"),
+            "methods": signed_in_with(session),
             "expires": session.get("expires_at"),
         })
     return rows
@@ -58,7 +110,7 @@ def render_sessions(message: tuple[str, str] | None = None) -> Response | Page |
         return render_failure(outcome if isinstance(outcome, Failure) else outcomes.BAD_GATEWAY)
     listed = outcome.body if isinstance(outcome.body, list) else []
     others = [s for s in listed if isinstance(s, dict) and s.get("id") != g.identity_session.get("id")]
-    return render_template("sessions.html", rows=_rows(g.identity_session, others), message=message)
+    return render_template("sessions.html", rows=_rows(g.identity_session, others), message=message, ago=ago)
 
 
 def show_result(result: str) -> Response:

@@ -142,4 +142,4 @@ def test_aal2_step_up_brings_the_user_back_where_they_were(stack, page):
     page.get_by_label("Authentication code").fill(totp(secret))
     page.get_by_role("button", name="Use Authenticator").click()
     expect(page).to_have_url(stack.ui_url + "/sessions")
-    expect(page.locator("tr.current")).to_contain_text("aal2")
+    expect(page.locator("tr.current")).to_contain_text("Password + authenticator app")

@@ -194,7 +194,7 @@ def test_sessions_list_shows_devices_and_revokes_one_and_all_others(behind_proxy
     current = [r for r in rows if r[1] == "current"]
     assert len(current) == 1 and "Laptop-Browser/1.0" in current[0][2] and "203.0.113.10" in current[0][2]
     phone_row = next(r for r in rows if "Phone-Browser/2.0" in r[2])
-    assert "198.51.100.20" in phone_row[2] and "aal1" in phone_row[2]
+    assert "198.51.100.20" in phone_row[2] and "Password" in phone_row[2]
 
     form = next(f for f in page.forms if f.inputs.get("session_id", {}).get("value") == phone_row[0])
     page.forms = [form]
