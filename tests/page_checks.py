@@ -102,9 +102,13 @@ def node_mismatches(doc, nodes: Iterable[dict[str, Any]], refresh: bool = False)
     attribute as Kratos sent it. `refresh`: the UI fills in and hides a refresh login's identifier."""
     problems = []
     rendered = controls(doc)
+    # A page may leave out whole methods on purpose ("Set a new password" after recovery).
+    forms = {el.get("id") for el in doc.iter("form")}
     for node in nodes:
         attrs = node.get("attributes") or {}
         if node.get("type") != "input" or not attrs.get("name"):
+            continue
+        if node.get("group") != "default" and f"group-{node.get('group')}" not in forms:
             continue
         kind = attrs.get("type") or "text"
         same_name = [el for el in rendered if el.get("name") == attrs["name"] and _category(el) == _category_of(kind)]

@@ -26,6 +26,26 @@ class Page:
     sign_out_offer: str | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
     reauthenticate_url: str | None = None
+    # A "Cancel" link (a refresh sign-in the user did not mean to start).
+    cancel_url: str | None = None
+    # Only these groups' forms (after recovery: only the new password); None: all.
+    only_groups: tuple[str, ...] | None = None
+    # Settings cards, by group: what the method is, whether it is on, what to do next.
+    cards: dict[str, "Card"] = field(default_factory=dict)
+
+
+@dataclass
+class Card:
+    why: str
+    # "On", "Not set up", or None where the UI cannot tell.
+    state: str | None = None
+    on: bool = False
+    # The disclosure's summary that reveals an enrolment (the TOTP QR code and secret).
+    enrol: str | None = None
+    # A suggested next step: (text, href).
+    next_step: tuple[str, str] | None = None
+    # A download of what the card shows (backup codes): (label, href).
+    download: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,8 @@ def render_flow(kind: FlowKind, flow: Flow, *, status: int = 200, notice: str | 
     if page.sign_out_offer:
         page.links = []
     messages, sections = ui_sections(kind, flow, active)
+    if page.only_groups is not None:
+        sections = [section for section in sections if section.group in page.only_groups]
     has_error = any(m.get("type") == "error" for m in messages) or any(
         section.errors or any(m.get("type") == "error" for m in section.messages) for section in sections)
     return render_template(

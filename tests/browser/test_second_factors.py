@@ -13,13 +13,15 @@ def enrol_totp(page, stack) -> str:
     """Set up an authenticator app in settings; returns its secret."""
     page.goto(stack.ui_url + "/settings")
     section = page.locator("#group-totp")
+    expect(section.locator("img")).to_be_hidden()  # only once the user asks for it
+    section.get_by_text("Add authenticator app").click()
     expect(section.locator("img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
     secret = section.locator("code").inner_text().strip()
     section.get_by_label("Verify code").fill("000000")
-    section.get_by_role("button", name="Save").click()
+    section.get_by_role("button", name="Verify and turn on").click()
     expect(page.locator("#group-totp .msg-error")).to_contain_text("authentication code is invalid")
     page.locator("#group-totp").get_by_label("Verify code").fill(totp(secret))
-    page.locator("#group-totp").get_by_role("button", name="Save").click()
+    page.locator("#group-totp").get_by_role("button", name="Verify and turn on").click()
     expect(page.locator("#group-totp")).to_contain_text("Your changes have been saved!")
     expect(page.locator("#group-totp summary")).to_have_text("Unlink TOTP Authenticator App")
     return secret

@@ -61,8 +61,8 @@ def test_settings_change_password_then_sign_in_with_it(stack):
     client, _ = sign_up(stack, email)
     page = client.get(stack.ui_url + "/settings")
     titles = re.findall(r"<h2>([^<]+)</h2>", page.resp.text)
-    assert titles[:2] == ["Profile", "Password"]
-    page = page.submit({"password": "Changed-passw0rd"}, button="Save", form_id="group-password")
+    assert titles[:2] == ["Email address", "Password"]
+    page = page.submit({"password": "Changed-passw0rd"}, button="Change password", form_id="group-password")
     saved = page.resp.text.split('id="group-password"')[1].split("</form>")[0]
     assert "Your changes have been saved!" in saved
     sign_out(client, stack)
@@ -79,7 +79,7 @@ def test_stale_privilege_password_change_completes_after_reauthentication(short_
     client, _ = sign_up(stack, email)
     settings = client.get(stack.ui_url + "/settings")
     time.sleep(PRIVILEGED + 1)
-    page = settings.submit({"password": "After-refresh-1"}, button="Save", form_id="group-password")
+    page = settings.submit({"password": "After-refresh-1"}, button="Change password", form_id="group-password")
     assert urlsplit(page.url).path == "/login"
     assert parse_qs(urlsplit(page.url).query).get("flow")
     assert "Confirm it's you" in page.text and email in page.text
@@ -161,7 +161,11 @@ def test_recovery_by_code_keeps_return_to_through_login_recovery_and_settings(st
     settings = resent.submit({"code": code}, button="Continue")
     assert urlsplit(settings.url).path == "/settings"
     assert "You successfully recovered your account" in settings.text
-    done = settings.submit({"password": "Recovered-passw0rd"}, button="Save", form_id="group-password")
+    # Only what the user came for: a new password, and a way back to where they were going.
+    assert settings.resp.text.count("<h1>Set a new password</h1>") == 1
+    assert [f.id for f in settings.forms if f.id.startswith("group-")] == ["group-password"]
+    assert any(f.buttons == [("method", "password", "Set password", "submit")] for f in settings.forms)
+    done = settings.submit({"password": "Recovered-passw0rd"}, button="Set password", form_id="group-password")
     assert done.url == target  # return_to survived every hop
     sign_out(client, stack)
     assert f"Signed in as {email}" in sign_in(client, stack, email, "Recovered-passw0rd").text

@@ -25,8 +25,8 @@ def test_a_field_error_is_summarised_linked_and_tied_to_its_input(client, kratos
     link = next(a for a in summary.iter("a") if message in "".join(a.itertext()))
     field = by_id(doc, link.get("href").lstrip("#"))
     assert field.tag == "input" and field.get("name") == "password" and field.get("aria-invalid") == "true"
-    described = by_id(doc, field.get("aria-describedby"))
-    assert message in "".join(described.itertext())
+    described = [by_id(doc, ref) for ref in field.get("aria-describedby").split()]
+    assert any(message in "".join(el.itertext()) for el in described)
 
 
 def test_a_flow_error_is_summarised_and_points_at_the_form_it_came_from(client, kratos):
@@ -49,3 +49,18 @@ def test_a_page_without_errors_has_no_summary_and_a_plain_title(client, kratos):
     assert not doc.find(".//title").text.startswith("Error")
     assert not [el for el in doc.iter() if el.get("id") == "error-summary"]
     assert not [el for el in doc.iter("input") if el.get("aria-invalid")]
+
+
+def test_password_rules_are_stated_before_the_first_failure(client, kratos):
+    doc, _ = page(client, kratos, "registration", "registration_profile_step")
+    field = next(el for el in doc.iter("input") if el.get("name") == "password")
+    rules = [by_id(doc, ref) for ref in field.get("aria-describedby").split()]
+    text = " ".join("".join(el.itertext()) for el in rules)
+    assert "At least 8 characters" in text and "data breaches" in text
+    assert "/static/password-toggle.js" in [s.get("src") for s in doc.iter("script")]
+
+
+def test_sign_in_states_no_rules_for_the_current_password(client, kratos):
+    doc, _ = page(client, kratos, "login", "login_flow")
+    field = next(el for el in doc.iter("input") if el.get("name") == "password")
+    assert field.get("aria-describedby") is None

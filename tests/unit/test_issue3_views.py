@@ -24,7 +24,7 @@ def test_settings_renders_each_group_as_its_own_titled_form(signed_in, kratos):
     html = signed_in.get(f"/settings?flow={SETTINGS_ID}").get_data(as_text=True)
     groups = ["profile", "password", "totp", "lookup_secret", "webauthn", "passkey"]
     assert sections(html) == groups
-    for title in ("Profile", "Password", "Authenticator app", "Backup codes", "Security keys", "Passkeys"):
+    for title in ("Email address", "Password", "Authenticator app", "Backup codes", "Security keys", "Passkeys"):
         assert f"<h2>{title}</h2>" in html
     # Each form carries the CSRF token and posts to the UI.
     assert html.count('name="csrf_token"') == len(groups)
