@@ -34,6 +34,7 @@ def page(flow: Flow, page: Page) -> None:
         page.lead = "To continue, please confirm it's you by signing in again as"
         page.lead_account = identity_label(g.identity_session)
         page.sign_out_offer = f"Not {page.lead_account}?"
+        page.cancel_url = page.return_to or url_for("pages.home")
         fill_refresh_identifier(flow, page.lead_account)
     elif flow.get("requested_aal") == "aal2":
         page.title = "Second factor"
