@@ -127,7 +127,7 @@ def ui_sections(kind: FlowKind, flow: Flow, active: str | None = None) -> tuple[
         own = [n for n in nodes if n.get("group") == grp]
         repeated = [n for n in shared if _is_hidden(n) or grp not in kind.without_shared_fields]
         # A kind may title a group "" (the page's only method needs no heading).
-        title = titles[grp] if grp in titles else grp.replace("_", " ").capitalize()
+        title: str | None = titles[grp] if grp in titles else grp.replace("_", " ").capitalize()
         if all(_is_step_button(n) for n in own):
             title = None  # registration's "Back" is a button, not a method
         sections.append(Section(grp, title, repeated + own, messages if grp == active else []))
