@@ -61,8 +61,8 @@ class Page:
         self.forms, self.messages, self.text = [], [], ""
         if "html" not in resp.headers.get("Content-Type", ""):
             return
-        client.check(resp)
-        doc = page_checks.parse(resp.text)
+        ours = client.check(resp)
+        doc = page_checks.parse(resp.text, strict=ours)
         self.forms = [_read_form(el) for el in doc.iter("form")]
         self.messages = [(next((c[4:] for c in el.get("class", "").split() if c.startswith("msg-")), "info"),
                           _own_text(el)) for el in doc.iter("p") if "msg" in el.get("class", "").split()]
@@ -107,10 +107,14 @@ class FormClient:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = user_agent
 
-    def check(self, resp: requests.Response) -> None:
-        """Every page parses, and its controls keep Kratos's node attributes (tests/page_checks.py)."""
+    def check(self, resp: requests.Response) -> bool:
+        """Every page of the UI parses, and its controls keep Kratos's node attributes
+        (tests/page_checks.py). Other servers' pages (Hydra's redirect bodies) are not checked."""
         parts = urlsplit(resp.url)
-        kratos = KRATOS_FOR_UI.get(f"{parts.scheme}://{parts.netloc}")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in KRATOS_FOR_UI:
+            return False
+        kratos = KRATOS_FOR_UI[origin]
         flow_id = parse_qs(parts.query).get("flow", [None])[0]
         kind = parts.path.strip("/")
         nodes, refresh = None, False
@@ -121,6 +125,7 @@ class FormClient:
             if flow.status_code == 200:
                 nodes, refresh = flow.json()["ui"]["nodes"], bool(flow.json().get("refresh"))
         page_checks.check_page(resp.text, nodes, refresh)
+        return True
 
     def request(self, method: str, url: str, **kwargs) -> Page:
         return Page(self, self.http.request(method, url, timeout=30, **kwargs))

@@ -20,9 +20,9 @@ CONTROLS = ("input", "button", "select", "textarea")
 CHECKED = ("name", "type", "required", "autocomplete", "pattern", "maxlength", "disabled")
 
 
-def parse(html: str):
+def parse(html: str, strict: bool = True):
     """The document, as html5lib builds it; a parse error (a mangled tag or attribute) fails."""
-    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser = html5lib.HTMLParser(strict=strict, namespaceHTMLElements=False)
     try:
         return parser.parse(html)
     except ParseError as error:
