@@ -52,6 +52,13 @@ def unlabelled(doc) -> list[str]:
             and el.get("id") not in labelled and id(el) not in wrapped]
 
 
+def outside_forms(doc) -> list[str]:
+    """Controls no form would send: a field shown outside every form is one the user fills in vain."""
+    inside = {id(el) for form in doc.iter("form") for el in form.iter()}
+    return [f"<{el.tag} name={el.get('name')!r}> is outside every form" for el in controls(doc)
+            if id(el) not in inside and el.get("form") is None]
+
+
 def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -110,6 +117,8 @@ def node_mismatches(doc, nodes: Iterable[dict[str, Any]], refresh: bool = False)
             continue
         if node.get("group") != "default" and f"group-{node.get('group')}" not in forms:
             continue
+        if node.get("group") == "default" and not any((f or "").startswith("group-") for f in forms):
+            continue  # nothing to submit (a "Continue" link only): no form carries the shared nodes
         kind = attrs.get("type") or "text"
         same_name = [el for el in rendered if el.get("name") == attrs["name"] and _category(el) == _category_of(kind)]
         if refresh and attrs["name"] == "identifier":
@@ -134,7 +143,7 @@ def node_mismatches(doc, nodes: Iterable[dict[str, Any]], refresh: bool = False)
 def check_page(html: str, nodes: Iterable[dict[str, Any]] | None = None, refresh: bool = False) -> None:
     """Fail unless the page parses and its controls carry Kratos's attributes."""
     doc = parse(html)
-    problems = attribute_problems(doc) + unlabelled(doc)
+    problems = attribute_problems(doc) + unlabelled(doc) + outside_forms(doc)
     if nodes is not None:
         problems += node_mismatches(doc, nodes, refresh)
     assert not problems, "\n".join(problems)

@@ -126,6 +126,8 @@ def ui_sections(kind: FlowKind, flow: Flow, active: str | None = None) -> tuple[
     for grp in groups:
         own = [n for n in nodes if n.get("group") == grp]
         repeated = [n for n in shared if _is_hidden(n) or grp not in kind.without_shared_fields]
+        if not Section(grp, None, own).is_form:
+            repeated = []  # Kratos's script alone: no form, so nothing shared to carry
         # A kind may title a group "" (the page's only method needs no heading).
         title: str | None = titles[grp] if grp in titles else grp.replace("_", " ").capitalize()
         if all(_is_step_button(n) for n in own):
