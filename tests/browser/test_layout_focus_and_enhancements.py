@@ -66,3 +66,22 @@ def test_show_password_reveals_and_hides_what_was_typed(stack, page):
         "aria-pressed", "true")
     page.locator("#group-password").get_by_role("button", name="Hide password").click()
     expect(field).to_have_attribute("type", "password")
+
+
+def test_backup_codes_download_as_a_file_and_print_alone(stack, page):
+    sign_up(page, stack, new_email("codes-file"))
+    page.goto(stack.ui_url + "/settings")
+    page.get_by_role("button", name="Generate new backup recovery codes").click()
+    expect(page.get_by_role("button", name="Confirm backup recovery codes")).to_be_visible()
+    codes = [c.strip() for c in page.locator("#group-lookup_secret ul.secrets li").all_inner_texts()]
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the codes as a text file").click()
+    assert download.value.suggested_filename == "backup-codes.txt"
+    saved = open(download.value.path()).read().splitlines()
+    assert codes and all(code in saved for code in codes)
+    assert not any(code in download.value.url for code in codes)  # never in a URL
+
+    page.emulate_media(media="print")
+    expect(page.locator("#group-lookup_secret ul.secrets")).to_be_visible()
+    expect(page.locator("#group-password")).to_be_hidden()
+    expect(page.locator("header.site")).to_be_hidden()
