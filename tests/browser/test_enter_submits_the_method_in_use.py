@@ -56,6 +56,10 @@ def test_backup_code_and_totp_code_each_by_enter(stack, sized):
     sign_in(page, stack, email)
     expect(page.get_by_role("heading", name="Second factor")).to_be_visible()
     expect(page.get_by_label("Authentication code")).to_be_visible()
+    # Half signed in: the header offers to finish or sign out, never to sign in.
+    header = page.locator("header.site")
+    expect(header.get_by_role("link", name="Sign in", exact=True)).to_have_count(0)
+    expect(header.get_by_role("link", name="Finish signing in")).to_be_visible()
     type_and_enter(page, page.get_by_label("Backup recovery code"), codes[0])
     expect_home(page, stack, email, aal="aal2")
     sign_out(page, stack)
