@@ -37,7 +37,7 @@ class Page:
 @dataclass
 class Card:
     why: str
-    # "On", "Not set up", or None where the UI cannot tell.
+    # "On since 1 December 2026", "On", "Not set up", or None where the UI cannot tell.
     state: str | None = None
     on: bool = False
     # The disclosure's summary that reveals an enrolment (the TOTP QR code and secret).

@@ -4,6 +4,7 @@ After recovery the page is only "Set a new password"."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import g, request, url_for
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 from .. import outcomes
 from ..auth import browser, kratos, login_required, ui_url
 from ..errors import Page as ErrorPage, error_page
-from ..kratos import is_kratos_id
+from ..kratos import KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
 from .kind import Card, FlowKind, Page
 
@@ -65,16 +66,47 @@ def _relabel(flow: Flow, group: str, name: str, label: str) -> None:
             node["meta"] = {**(node.get("meta") or {}), "label": {"text": label, "type": "info"}}
 
 
-def cards(flow: Flow) -> dict[str, Card]:
+def identity_credentials() -> dict[str, Any] | None:
+    """The signed-in identity's credentials by type (whoami leaves them out), from the admin API;
+    Kratos empties every credential's config there, so only types and dates arrive. None: unknown."""
+    identity_id = ((g.identity_session or {}).get("identity") or {}).get("id")
+    if not is_kratos_id(str(identity_id)):
+        return None
+    try:
+        answer = kratos().admin("IdentityApi", "get_identity", identity_id, request_id=g.get("request_id"))
+    except KratosUnavailable:
+        return None
+    body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
+    credentials = body.get("credentials")
+    return credentials if isinstance(credentials, dict) else None
+
+
+def _since(credential: Any) -> str | None:
+    try:
+        moment = datetime.fromisoformat(str(credential.get("created_at")).replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _state(on: bool, credential: Any) -> str:
+    if not on:
+        return "Not set up"
+    since = _since(credential) if credential else None
+    return f"On since {since}" if since else "On"
+
+
+def cards(flow: Flow, credentials: dict[str, Any] | None = None) -> dict[str, Card]:
     groups = {str(node.get("group")) for node in flow.nodes}
+    credentials = credentials or {}
     found: dict[str, Card] = {}
     for group in groups & set(WHY):
         names = _names(flow, group)
         on = any(name in names for name in ON_WHEN.get(group, ()))
-        state = ("On" if on else "Not set up") if group in ON_WHEN else None
+        state = _state(on, credentials.get(group)) if group in ON_WHEN else None
         found[group] = Card(why=WHY[group], state=state, on=on)
-    if "password" in found and "password" in _session_methods():
-        found["password"].state, found["password"].on = "On", True
+    if "password" in found and ("password" in credentials or "password" in _session_methods()):
+        found["password"].state, found["password"].on = _state(True, credentials.get("password")), True
     totp, codes = found.get("totp"), found.get("lookup_secret")
     if totp and any(n.get("attributes", {}).get("id") == "totp_qr" for n in flow.nodes):
         totp.enrol = "Add authenticator app"
@@ -86,7 +118,7 @@ def cards(flow: Flow) -> dict[str, Card]:
 
 
 def page(flow: Flow, page: Page) -> None:
-    page.cards = cards(flow)
+    page.cards = cards(flow, identity_credentials())
     password_on = page.cards.get("password") and page.cards["password"].on
     _relabel(flow, "profile", "method", "Save email address")
     _relabel(flow, "password", "method", "Change password" if password_on else "Set password")

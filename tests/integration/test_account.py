@@ -62,6 +62,8 @@ def test_settings_change_password_then_sign_in_with_it(stack):
     page = client.get(stack.ui_url + "/settings")
     titles = re.findall(r"<h2>([^<]+)</h2>", page.resp.text)
     assert titles[:2] == ["Email address", "Password"]
+    # The real admin API dates the password; the authenticator app is not set up yet.
+    assert "Password On since " in page.text and "Authenticator app Not set up" in page.text
     page = page.submit({"password": "Changed-passw0rd"}, button="Change password", form_id="group-password")
     saved = page.resp.text.split('id="group-password"')[1].split("</form>")[0]
     assert "Your changes have been saved!" in saved

@@ -1,6 +1,9 @@
 """Settings read as a person expects: a card per method with its state and purpose, buttons
 named for their action, the TOTP secret only on request, backup codes as a download."""
 
+from app.flows import settings
+from app.flows.settings import identity_credentials as real_identity_credentials  # before conftest stubs it
+from app.kratos import Answer
 from page_checks import parse
 from support import recorded
 
@@ -30,6 +33,28 @@ def test_each_card_says_what_it_is_and_whether_it_is_on(signed_in, kratos):
         card = form(doc, group)
         assert [text(p) for p in card.iter("p") if "state" in p.get("class", "").split()] == [state]
         assert [p for p in card.iter("p") if p.get("class") == "why"]
+
+
+def test_states_say_since_when_from_the_identitys_credentials(signed_in, kratos, monkeypatch):
+    identity = recorded("admin_identity")
+    calls = []
+
+    def admin(self, api, method, *args, **kwargs):
+        calls.append((api, method, *args))
+        return Answer(identity["status"], identity["body"])
+
+    monkeypatch.setattr("app.kratos.KratosClient.admin", admin)
+    monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
+    doc = settings_page(signed_in, kratos)
+    created = identity["body"]["credentials"]["password"]["created_at"][:10]  # e.g. 2026-12-01
+    year, month, day = created.split("-")
+    state = next(p for p in form(doc, "password").iter("p") if "state" in p.get("class", "").split())
+    assert text(state).startswith(f"On since {int(day)} ") and text(state).endswith(year)
+    # Present but without keys: Kratos keeps a webauthn credential for the identifier alone.
+    assert "webauthn" in identity["body"]["credentials"]
+    keys = next(p for p in form(doc, "webauthn").iter("p") if "state" in p.get("class", "").split())
+    assert text(keys) == "Not set up"
+    assert calls == [("IdentityApi", "get_identity", recorded("whoami")["body"]["identity"]["id"])]
 
 
 def test_buttons_are_named_for_their_action(signed_in, kratos):
