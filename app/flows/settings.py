@@ -129,6 +129,7 @@ def page(flow: Flow, page: Page) -> None:
         page.title = "Set a new password"
         page.lead = "Choose a new password for your account. You are signed in, so it takes effect at once."
         page.only_groups = ("password",)
+        _relabel(flow, "password", "method", "Set new password")
         page.links = [(page.return_to or url_for("pages.home"), "Continue without changing it"),
                       (url_for("flows.settings", show="all"), "All account settings")]
         return

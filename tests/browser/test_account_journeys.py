@@ -70,7 +70,7 @@ def test_recovery_by_code_then_a_new_password(stack, page):
 
     password_form = page.locator("#group-password")
     password_form.get_by_label("Password").fill("Recovered-passw0rd")
-    password_form.get_by_role("button", name="Set password").click()
+    password_form.get_by_role("button", name="Set new password").click()
     expect(page.get_by_text("Your changes have been saved!")).to_be_visible()
 
     page.context.clear_cookies()

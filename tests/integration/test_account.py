@@ -166,8 +166,8 @@ def test_recovery_by_code_keeps_return_to_through_login_recovery_and_settings(st
     # Only what the user came for: a new password, and a way back to where they were going.
     assert settings.resp.text.count("<h1>Set a new password</h1>") == 1
     assert [f.id for f in settings.forms if f.id.startswith("group-")] == ["group-password"]
-    assert any(f.buttons == [("method", "password", "Set password", "submit")] for f in settings.forms)
-    done = settings.submit({"password": "Recovered-passw0rd"}, button="Set password", form_id="group-password")
+    assert any(f.buttons == [("method", "password", "Set new password", "submit")] for f in settings.forms)
+    done = settings.submit({"password": "Recovered-passw0rd"}, button="Set new password", form_id="group-password")
     assert done.url == target  # return_to survived every hop
     sign_out(client, stack)
     assert f"Signed in as {email}" in sign_in(client, stack, email, "Recovered-passw0rd").text
