@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from typing import Any, Callable, TypeVar
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from . import outcomes
@@ -63,8 +64,19 @@ def ui_url(path: str) -> str:
 
 
 def this_page() -> str:
-    """The absolute URL of the page being served, on UI_URL."""
+    """The absolute URL of the page being served, on UI_URL: where to come back to after signing in.
+    Coming back is a GET, so a URL only a POST can open (a form's action) means home instead."""
+    if request.method != "GET" and not _serves_get(request.path):
+        return ui_url(url_for("pages.home"))
     return ui_url(request.full_path.rstrip("?"))
+
+
+def _serves_get(path: str) -> bool:
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
 
 
 @bp.before_app_request

@@ -73,8 +73,9 @@ def flow_error() -> Page:
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Response | Page | str:
     if g.identity_session is None and not g.session_redirect:
-        # No session at all. (One still owing a second factor may sign out.)
-        return sign_in_redirect()
+        # No session at all. (One still owing a second factor may sign out.) A press of
+        # "Sign out" after the session ended is done already; opening the page asks who you are.
+        return redirect(url_for("flows.login"), code=303) if request.method == "POST" else sign_in_redirect()
     if request.method == "GET":
         # Confirmation page: signing out on a plain GET would let any site sign users out.
         return render_template("logout.html")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, g
 from jinja2 import Undefined
+from markupsafe import Markup, escape
 
 from .auth import identity_label, rule
 from .redirects import refused
@@ -18,6 +19,18 @@ def node_value(value: Any) -> str:
     if value is None or isinstance(value, Undefined):
         return ""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def html_attrs(attributes: dict[str, Any]) -> Markup:
+    """` name="value"` for each attribute, escaped; True is a bare boolean attribute and
+    None, False, "" and undefined are left out (so no attribute is ever glued to another)."""
+    parts = []
+    for name, value in attributes.items():
+        if value is None or value is False or value == "" or isinstance(value, Undefined):
+            continue
+        parts.append(f" {escape(name)}" if value is True else f' {escape(name)}="{escape(node_value(value))}"')
+    return Markup("".join(parts))
+
 
 
 def issued_link(url: Any) -> str | None:
@@ -40,6 +53,7 @@ def register(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["node_value"] = node_value
+    app.jinja_env.filters["attrs"] = html_attrs
     app.jinja_env.filters["issued_link"] = issued_link
     app.jinja_env.filters["image_source"] = image_source
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -93,7 +93,9 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r.post("registration_success", reg["ui"]["action"],
            {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": PASSWORD, "method": "password"})
     signed_up = time.monotonic()
-    r.get("whoami", "/sessions/whoami")
+    me = r.get("whoami", "/sessions/whoami")
+    # What the settings cards read: credential types and dates (Kratos empties every config).
+    r.save("admin_identity", requests.get(f"{stack.admin_url}/admin/identities/{me['identity']['id']}", headers=JSON))
     r.get("login_session_already_available", "/self-service/login/browser")
     r.get("recovery_session_already_available", "/self-service/recovery/browser")
     settings = r.get("settings_flow", "/self-service/settings/browser")

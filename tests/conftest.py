@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import formclient
 from kratos_versions import binary_version
 from stack import LOOPBACK_CROWD, Ports, Stack, hydra_binary, kratos_binary
 from support import FAST_KRATOS, PRIVILEGED, recorded_versions, require
@@ -49,6 +50,7 @@ def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, u
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
                   kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra,
                   token_hook_secret=token_hook_secret, hydra_env=hydra_env or {}).start()
+    formclient.KRATOS_FOR_UI[stack.ui_url] = stack.public_url  # its pages are checked against Kratos's nodes
     try:
         yield stack
     finally:

@@ -4,10 +4,15 @@ redirects, keeps cookies, reads forms and submits them as a browser would."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
+import page_checks
 import requests
+
+# UI origin -> Kratos public URL, registered by the test stacks: pages of a flow are then
+# checked against the flow's nodes as Kratos serves them.
+KRATOS_FOR_UI: dict[str, str] = {}
+FLOW_PAGES = ("login", "registration", "settings", "recovery", "verification")
 
 
 @dataclass
@@ -21,73 +26,69 @@ class Form:
     in_main: bool = False                        # in the page's <main>, not the header or footer
 
 
-class _PageParser(HTMLParser):
-    def __init__(self):
+def _pieces(el, out: list[str]) -> list[str]:
+    """The element's text nodes as a reader meets them (no script, style or title)."""
+    if el.tag not in ("script", "style", "title"):
+        out.append(el.text or "")
+        for child in el:
+            _pieces(child, out)
+            out.append(child.tail or "")
+    return out
+
+
+def _own_text(el) -> str:
+    return " ".join(" ".join(_pieces(el, [])).split())
+
+
+def _read_form(el, in_main: bool) -> Form:
+    form = Form(el.get("action", ""), el.get("method", "get").lower(), el.get("id", ""), in_main=in_main)
+    for control in (c for c in el.iter() if c.tag in ("input", "button")):
+        a = {k: v for k, v in control.attrib.items()}
+        if control.tag == "button":
+            form.buttons.append((a.get("name", ""), a.get("value", ""), _own_text(control), a.get("type", "submit")))
+            continue
+        form.inputs[a.get("name", "")] = a
+        kind = a.get("type", "text")
+        if kind in ("checkbox", "radio") and "checked" not in a:
+            continue
+        if a.get("name") and kind not in ("submit", "button"):
+            form.fields.append((a["name"], a.get("value", "")))
+    return form
+
+
+@dataclass
+class Parsed:
+    """What a person sees of a page: its forms, its messages (kind, text) and their Kratos ids, its text."""
+
+    forms: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    message_ids: list = field(default_factory=list)
+    text: str = ""
+
+    @classmethod
+    def of(cls, html: str, strict: bool = False) -> Parsed:
+        parsed = cls()
+        parsed.read(html, strict)
+        return parsed
+
+    def read(self, html: str, strict: bool) -> None:
+        doc = page_checks.parse(html, strict=strict)
+        in_main = {id(el) for main in doc.iter("main") for el in main.iter("form")}
+        self.forms = [_read_form(el, id(el) in in_main) for el in doc.iter("form")]
+        shown = [el for el in doc.iter("p") if "msg" in el.get("class", "").split()]
+        self.messages = [(next((c[4:] for c in el.get("class", "").split() if c.startswith("msg-")), "info"),
+                          _own_text(el)) for el in shown]
+        self.message_ids = [int(el.get("data-message-id")) for el in shown
+                            if (el.get("data-message-id") or "").isdigit()]
+        self.text = _own_text(doc)
+
+
+class Page(Parsed):
+    def __init__(self, client: FormClient, resp: requests.Response):
         super().__init__()
-        self.forms: list[Form] = []
-        self.messages: list[tuple[str, str]] = []
-        self.message_ids: list[int] = []  # Kratos's ids of the messages shown (data-message-id)
-        self.text: list[str] = []
-        self._button = None
-        self._message = None
-        self._skip = 0
-        self._in_main = False
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        if tag in ("script", "style", "title"):
-            self._skip += 1
-        if tag == "main":
-            self._in_main = True
-        if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower(), a.get("id", ""),
-                                   in_main=self._in_main))
-        elif tag == "input" and self.forms:
-            form = self.forms[-1]
-            form.inputs[a.get("name", "")] = a
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            if a.get("name") and kind not in ("submit", "button"):
-                form.fields.append((a["name"], a.get("value", "")))
-        elif tag == "button" and self.forms:
-            self._button = [a.get("name", ""), a.get("value", ""), "", a.get("type", "submit")]
-        elif tag == "p" and "msg" in a.get("class", "").split():
-            kind = next((c[4:] for c in a["class"].split() if c.startswith("msg-")), "info")
-            if a.get("data-message-id", "").isdigit():
-                self.message_ids.append(int(a["data-message-id"]))
-            self._message = [kind, ""]
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "title"):
-            self._skip -= 1
-        if tag == "main":
-            self._in_main = False
-        if tag == "button" and self._button is not None:
-            self._button[2] = self._button[2].strip()
-            self.forms[-1].buttons.append(tuple(self._button))
-            self._button = None
-        elif tag == "p" and self._message is not None:
-            self.messages.append((self._message[0], " ".join(self._message[1].split())))
-            self._message = None
-
-    def handle_data(self, data):
-        if self._skip:
-            return
-        self.text.append(data)
-        if self._button is not None:
-            self._button[2] += data
-        if self._message is not None:
-            self._message[1] += data
-
-
-class Page:
-    def __init__(self, client: "FormClient", resp: requests.Response):
         self.client, self.resp = client, resp
-        parser = _PageParser()
-        parser.feed(resp.text)
-        self.forms, self.messages, self.message_ids = parser.forms, parser.messages, parser.message_ids
-        self.text = " ".join(" ".join(parser.text).split())
+        if "html" in resp.headers.get("Content-Type", ""):
+            self.read(resp.text, strict=client.check(resp))
 
     @property
     def url(self) -> str:
@@ -123,7 +124,7 @@ class Page:
             data.append((pressed[0], pressed[1]))
         return form.method.upper(), urljoin(self.url, form.action or self.url), data
 
-    def submit(self, values: dict | None = None, button: str | None = None, form_id: str | None = None) -> "Page":
+    def submit(self, values: dict | None = None, button: str | None = None, form_id: str | None = None) -> Page:
         method, target, data = self.submission(values, button, form_id)
         return self.client.request(method, target, data=data)
 
@@ -132,6 +133,26 @@ class FormClient:
     def __init__(self, user_agent: str = "FormClient/1.0 (integration tests)"):
         self.http = requests.Session()
         self.http.headers["User-Agent"] = user_agent
+
+    def check(self, resp: requests.Response) -> bool:
+        """Every page of the UI parses, and its controls keep Kratos's node attributes
+        (tests/page_checks.py). Other servers' pages (Hydra's redirect bodies) are not checked."""
+        parts = urlsplit(resp.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in KRATOS_FOR_UI:
+            return False
+        kratos = KRATOS_FOR_UI[origin]
+        flow_id = parse_qs(parts.query).get("flow", [None])[0]
+        kind = parts.path.strip("/")
+        nodes, refresh = None, False
+        if kratos and flow_id and kind in FLOW_PAGES and resp.status_code in (200, 400):
+            # Outside the session: what Kratos answers must not change the browser's cookies.
+            flow = requests.get(f"{kratos}/self-service/{kind}/flows", params={"id": flow_id}, timeout=30,
+                                headers={"Accept": "application/json"}, cookies=self.http.cookies)
+            if flow.status_code == 200:
+                nodes, refresh = flow.json()["ui"]["nodes"], bool(flow.json().get("refresh"))
+        page_checks.check_page(resp.text, nodes, refresh)
+        return True
 
     def request(self, method: str, url: str, **kwargs) -> Page:
         return Page(self, self.http.request(method, url, timeout=30, **kwargs))

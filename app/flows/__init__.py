@@ -18,3 +18,5 @@ FLOWS: dict[str, FlowKind] = {kind.name: kind for kind in (
 
 for _kind in FLOWS.values():
     bp.add_url_rule(f"/{_kind.name}", endpoint=_kind.name, view_func=flow_view(_kind), methods=["GET", "POST"])
+
+bp.add_url_rule("/settings/backup-codes.txt", endpoint="backup_codes", view_func=settings.backup_codes)

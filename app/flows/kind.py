@@ -31,6 +31,26 @@ class Page:
     app_name: str | None = None
     app_lead: str | None = None
     app_logo: str | None = None
+    # A "Cancel" link (a refresh sign-in the user did not mean to start).
+    cancel_url: str | None = None
+    # Only these groups' forms (after recovery: only the new password); None: all.
+    only_groups: tuple[str, ...] | None = None
+    # Settings cards, by group: what the method is, whether it is on, what to do next.
+    cards: dict[str, "Card"] = field(default_factory=dict)
+
+
+@dataclass
+class Card:
+    why: str
+    # "On since 1 December 2026", "On", "Not set up", or None where the UI cannot tell.
+    state: str | None = None
+    on: bool = False
+    # The disclosure's summary that reveals an enrolment (the TOTP QR code and secret).
+    enrol: str | None = None
+    # A suggested next step: (text, href).
+    next_step: tuple[str, str] | None = None
+    # A download of what the card shows (backup codes): (label, href).
+    download: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -42,8 +62,10 @@ class FlowKind:
     # Other flows linked from this page: (endpoint, label); return_to is passed on.
     links: tuple[tuple[str, str], ...] = ()
     requires_session: bool = False
-    # One form per node group (settings), instead of one form for the flow.
-    form_per_group: bool = False
+    # Sections are cards with headings (settings), rather than fieldsets of one page's methods.
+    cards: bool = False
+    # Groups whose form gets no visible shared field: passkey and OIDC sign-in need no identifier.
+    without_shared_fields: tuple[str, ...] = ()
     # What the user reads above a form that replaced a dead one, where it differs from the default.
     notices: tuple[tuple[Reason, str], ...] = ()
     # (group, title) in page order.

@@ -46,6 +46,7 @@ def page(flow: Flow, page: Page) -> None:
         page.lead = "To continue, please confirm it's you by signing in again as"
         page.lead_account = identity_label(g.identity_session)
         page.sign_out_offer = f"Not {page.lead_account}?"
+        page.cancel_url = page.return_to or url_for("pages.home")
         fill_refresh_identifier(flow, page.lead_account)
     elif flow.get("requested_aal") == "aal2":
         page.title = "Second factor"
@@ -93,6 +94,7 @@ def start_verification(address: str, login_challenge: str | None = None) -> View
 KIND = FlowKind(
     "login", "Sign in", ("return_to", "refresh", "aal", "login_challenge"),
     links=(("flows.registration", "Create an account"), ("flows.recovery", "Forgot your password?")),
-    groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")),
+    groups=GROUPS, without_shared_fields=("passkey", "oidc", "totp", "lookup_secret"),
+    when_signed_in=lambda: to_return_to(request.args.get("return_to")),
     page=page, after_submit=after_submit, limited=Limited("identifier", "SIGN_IN"),
 )

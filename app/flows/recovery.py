@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 from ..auth import rule
 from ..limits import Limited
 from ..outcomes import Reason
-from .kind import FlowKind
+from ..outcomes import Flow
+from .kind import FlowKind, Page
 
 # Kratos expires a code-by-email flow with its code.
 CODE_EXPIRED = "That code has expired. Enter your email address to get a new one."
@@ -23,5 +24,13 @@ def when_signed_in() -> Response:
     return redirect(url_for("flows.settings", **pass_on), code=303)
 
 
-KIND = FlowKind("recovery", "Recover your account", ("return_to",), links=(("flows.login", "Back to sign in"),),
-                notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in, limited=Limited("email"))
+def page(flow: Flow, page: Page) -> None:
+    if flow.get("state") == "sent_email":
+        page.lead = "Enter the code we emailed you. It works once, for a short time."
+    else:
+        page.lead = "Enter your account's email address and we will email you a code to reset your password."
+
+
+KIND = FlowKind("recovery", "Reset your password", ("return_to",), links=(("flows.login", "Back to sign in"),),
+                groups=(("code", ""),), notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in,
+                page=page, limited=Limited("email"))

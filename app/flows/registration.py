@@ -31,7 +31,10 @@ def page(flow: Flow, page: Page) -> None:
     for_app.name_the_app(flow, page, lead=gettext("Create an account to continue to"))
     if carried := hidden_traits(flow):
         # Step two: the details from step one travel as hidden fields.
-        page.lead, page.lead_account = "Choose how you will sign in as", ", ".join(carried)
+        page.title = "Choose how you will sign in"
+        page.lead, page.lead_account = "Step 2 of 2. Creating an account for", ", ".join(carried)
+    elif any(node.get("group") == "profile" for node in flow.nodes):
+        page.lead = "Step 1 of 2. Your email address; next, how you will sign in."
 
 
 KIND = FlowKind(

@@ -1,15 +1,24 @@
-"""Account settings: one form per method, and a way to refresh a stale sign-in."""
+"""Account settings: one card per method, and a way to refresh a stale sign-in.
+
+After recovery the page is only "Set a new password"."""
 
 from __future__ import annotations
 
-from flask import url_for
+from datetime import datetime
+from typing import Any
 
-from ..auth import ui_url
-from ..outcomes import Flow
-from .kind import FlowKind, Page
+from flask import g, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import outcomes
+from ..auth import browser, kratos, login_required, ui_url
+from ..errors import Page as ErrorPage, error_page
+from ..kratos import KratosUnavailable, is_kratos_id
+from ..outcomes import Flow, ShowFlow
+from .kind import Card, FlowKind, Page
 
 GROUPS = (
-    ("profile", "Profile"),
+    ("profile", "Email address"),
     ("password", "Password"),
     ("totp", "Authenticator app"),
     ("lookup_secret", "Backup codes"),
@@ -18,10 +27,137 @@ GROUPS = (
     ("oidc", "Linked accounts"),
 )
 
+WHY = {
+    "profile": "The address you sign in with, and where we send codes.",
+    "password": "Signs you in together with your email address.",
+    "totp": "A six-digit code from an app on your phone, asked for after you sign in. "
+            "It keeps your account safe even if your password leaks.",
+    "lookup_secret": "One-time codes for signing in when you do not have your phone. Keep them somewhere safe.",
+    "webauthn": "A hardware key you touch to confirm it's you, as a second step.",
+    "passkey": "Sign in with your fingerprint, face or screen lock instead of a password.",
+    "oidc": "Sign in with an account you have elsewhere.",
+}
 
-def page(_flow: Flow, page: Page) -> None:
+# Node names whose presence means the method is on (Kratos offers to remove what exists).
+ON_WHEN = {
+    "totp": ("totp_unlink",),
+    "lookup_secret": ("lookup_secret_reveal", "lookup_secret_disable", "lookup_secret_regenerate_confirm"),
+    "webauthn": ("webauthn_remove",),
+    "passkey": ("passkey_remove",),
+    "oidc": ("unlink",),
+}
+# Authentication methods of a session that came from account recovery (no other sign-in).
+RECOVERY_METHODS = {"code_recovery", "link_recovery"}
+
+
+def _names(flow: Flow, group: str) -> set[str]:
+    return {str(attrs.get("name")) for node, attrs in flow.inputs() if node.get("group") == group}
+
+
+def _session_methods() -> set[str]:
+    session = g.identity_session or {}
+    return {str(m.get("method")) for m in session.get("authentication_methods") or [] if isinstance(m, dict)}
+
+
+def _relabel(flow: Flow, group: str, name: str, label: str) -> None:
+    """Name a button for its action (Kratos calls every one "Save")."""
+    for node, attrs in flow.inputs():
+        if node.get("group") == group and attrs.get("name") == name and attrs.get("type") == "submit":
+            node["meta"] = {**(node.get("meta") or {}), "label": {"text": label, "type": "info"}}
+
+
+def identity_credentials() -> dict[str, Any] | None:
+    """The signed-in identity's credentials by type (whoami leaves them out), from the admin API;
+    Kratos empties every credential's config there, so only types and dates arrive. None: unknown."""
+    identity_id = ((g.identity_session or {}).get("identity") or {}).get("id")
+    if not is_kratos_id(str(identity_id)):
+        return None
+    try:
+        answer = kratos().admin("IdentityApi", "get_identity", identity_id, request_id=g.get("request_id"))
+    except KratosUnavailable:
+        return None
+    body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
+    credentials = body.get("credentials")
+    return credentials if isinstance(credentials, dict) else None
+
+
+def _since(credential: Any) -> str | None:
+    try:
+        moment = datetime.fromisoformat(str(credential.get("created_at")).replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _state(on: bool, credential: Any) -> str:
+    if not on:
+        return "Not set up"
+    since = _since(credential) if credential else None
+    return f"On since {since}" if since else "On"
+
+
+def cards(flow: Flow, credentials: dict[str, Any] | None = None) -> dict[str, Card]:
+    groups = {str(node.get("group")) for node in flow.nodes}
+    credentials = credentials or {}
+    found: dict[str, Card] = {}
+    for group in groups & set(WHY):
+        names = _names(flow, group)
+        on = any(name in names for name in ON_WHEN.get(group, ()))
+        state = _state(on, credentials.get(group)) if group in ON_WHEN else None
+        found[group] = Card(why=WHY[group], state=state, on=on)
+    if "password" in found and ("password" in credentials or "password" in _session_methods()):
+        found["password"].state, found["password"].on = _state(True, credentials.get("password")), True
+    totp, codes = found.get("totp"), found.get("lookup_secret")
+    if totp and any(n.get("attributes", {}).get("id") == "totp_qr" for n in flow.nodes):
+        totp.enrol = "Add authenticator app"
+    if totp and totp.on and codes and not codes.on:
+        totp.next_step = ("Next, create backup codes in case you lose your phone.", "#group-lookup_secret")
+    if codes and any((n.get("attributes") or {}).get("id") == "lookup_secret_codes" for n in flow.nodes):
+        codes.download = ("Download the codes as a text file", url_for("flows.backup_codes", flow=flow.id))
+    return found
+
+
+def page(flow: Flow, page: Page) -> None:
+    page.cards = cards(flow, identity_credentials())
+    password_on = page.cards.get("password") and page.cards["password"].on
+    _relabel(flow, "profile", "method", "Save email address")
+    _relabel(flow, "password", "method", "Change password" if password_on else "Set password")
+    _relabel(flow, "totp", "method", "Verify and turn on")
+    methods = _session_methods()
+    if methods and methods <= RECOVERY_METHODS and request.args.get("show") != "all":
+        # Signed in by a recovery code: what the user came for is a new password.
+        page.title = "Set a new password"
+        page.lead = "Choose a new password for your account. You are signed in, so it takes effect at once."
+        page.only_groups = ("password",)
+        _relabel(flow, "password", "method", "Set new password")
+        page.links = [(page.return_to or url_for("pages.home"), "Continue without changing it"),
+                      (url_for("flows.settings", show="all"), "All account settings")]
+        return
     page.reauthenticate_url = url_for("flows.login", refresh="true", return_to=ui_url(url_for("flows.settings")))
 
 
-KIND = FlowKind("settings", "Account settings", ("return_to",), requires_session=True, form_per_group=True,
+def backup_code_lines(data: dict[str, Any]) -> list[str]:
+    for node in (data.get("ui") or {}).get("nodes") or []:
+        attrs = node.get("attributes") or {}
+        if attrs.get("id") == "lookup_secret_codes":
+            secrets = ((attrs.get("text") or {}).get("context") or {}).get("secrets") or []
+            return [str(s.get("text")) for s in secrets if isinstance(s, dict) and s.get("text")]
+    return []
+
+
+@login_required
+def backup_codes() -> Response | ErrorPage:
+    """The backup codes the current settings flow shows, as a file (never cached, never in a URL)."""
+    flow_id = request.args.get("flow", "")
+    outcome = outcomes.interpret(kratos().get_flow(browser(), "settings", flow_id)) if is_kratos_id(flow_id) else None
+    lines = backup_code_lines(outcome.flow.data) if isinstance(outcome, ShowFlow) else []
+    if not lines:
+        return error_page(404, "No backup codes to download",
+                          "Open your settings and show or create your backup codes first.")
+    text = "Backup codes for your account. Each code works once.\n\n" + "\n".join(lines) + "\n"
+    return Response(text, mimetype="text/plain", headers={
+        "Content-Disposition": 'attachment; filename="backup-codes.txt"', "Cache-Control": "no-store"})
+
+
+KIND = FlowKind("settings", "Account settings", ("return_to",), requires_session=True, cards=True,
                 groups=GROUPS, page=page)

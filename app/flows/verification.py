@@ -11,9 +11,14 @@ from .recovery import CODE_EXPIRED
 
 
 def page(flow: Flow, page: Page) -> None:
-    if g.identity_session is not None and flow.get("state") != "passed_challenge":
+    state = flow.get("state")
+    if state == "sent_email":
+        page.lead = "Enter the code we emailed you."
+    elif state != "passed_challenge":
+        page.lead = "We will email you a code to confirm the address is yours."
+    if g.identity_session is not None and state != "passed_challenge":
         page.links.append((page.return_to or url_for("pages.home"), "Skip for now"))
 
 
-KIND = FlowKind("verification", "Verify your email address", ("return_to",),
+KIND = FlowKind("verification", "Verify your email", ("return_to",), groups=(("code", ""),),
                 notices=((Reason.EXPIRED, CODE_EXPIRED),), page=page, limited=Limited("email"))

@@ -54,6 +54,23 @@ class Section:
         return any(n.get("type") != "script" and (n.get("attributes") or {}).get("type") != "hidden"
                    for n in self.nodes)
 
+    @property
+    def is_form(self) -> bool:
+        """Whether it has anything to submit (Kratos's script node alone needs no form)."""
+        return any(n.get("type") == "input" and (n.get("attributes") or {}).get("type") in ("submit", "button")
+                   for n in self.nodes)
+
+    @property
+    def first_field(self) -> dict[str, Any] | None:
+        """The first field a person types in, for the error summary to point at."""
+        return next((n for n in self.nodes if n.get("type") == "input" and (n.get("attributes") or {}).get("type")
+                     not in ("hidden", "submit", "button")), None)
+
+    @property
+    def errors(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(node, message) for each error on a field here, in page order."""
+        return [(n, m) for n in self.nodes for m in n.get("messages") or [] if m.get("type") == "error"]
+
 
 def init_params(kind: FlowKind, args: MultiDict[str, str]) -> dict[str, Any]:
     """The query parameters passed on to Kratos when starting `kind`; an untrusted return_to is dropped."""
@@ -83,26 +100,41 @@ def prefill(flow: Flow, form: MultiDict[str, str]) -> Flow:
     return flow
 
 
-def ui_sections(kind: FlowKind, flow: Flow, active: str | None = None) -> tuple[list[dict[str, Any]], list[Section]]:
-    """(messages for the top of the page, the forms to render).
+def _is_hidden(node: dict[str, Any]) -> bool:
+    return (node.get("attributes") or {}).get("type") == "hidden"
 
-    Flow messages go into the `active` group's section (the one just submitted)."""
+
+def _is_step_button(node: dict[str, Any]) -> bool:
+    return (node.get("attributes") or {}).get("name") == "screen"
+
+
+def ui_sections(kind: FlowKind, flow: Flow, active: str | None = None) -> tuple[list[dict[str, Any]], list[Section]]:
+    """(messages for the top of the page, one form per method group).
+
+    Each method is its own form, so Enter submits the method whose field the user is in.
+    Each form repeats the shared (default group) nodes it needs: the CSRF token and hidden
+    values always, the visible ones (the identifier) unless the kind says the method needs
+    none. Flow messages go into the `active` group's section (the one just submitted)."""
     nodes, messages = flow.nodes, flow.messages
     titles = dict(kind.groups)
     order = list(titles)
     shared = [n for n in nodes if n.get("group") == "default"]
     groups = list(dict.fromkeys(str(n.get("group")) for n in nodes if n.get("group") != "default"))
     groups.sort(key=lambda grp: order.index(grp) if grp in order else len(order))
-    # Settings: each section is its own form, so each needs the shared CSRF token.
-    # Elsewhere: one form, shared fields (identifier, CSRF) once, then each method.
-    repeat = shared if kind.form_per_group else []
-    active = (active or flow.get("active")) if kind.form_per_group else None
-    sections = [Section(grp, titles.get(grp) or grp.replace("_", " ").capitalize(),
-                        repeat + [n for n in nodes if n.get("group") == grp],
-                        messages if grp == active else [])
-                for grp in groups]
-    if not kind.form_per_group and shared:
-        sections.insert(0, Section("default", None, shared))
+    active = active or flow.get("active")
+    sections = []
+    for grp in groups:
+        own = [n for n in nodes if n.get("group") == grp]
+        repeated = [n for n in shared if _is_hidden(n) or grp not in kind.without_shared_fields]
+        if not Section(grp, None, own).is_form:
+            repeated = []  # Kratos's script alone: no form, so nothing shared to carry
+        # A kind may title a group "" (the page's only method needs no heading).
+        title: str | None = titles[grp] if grp in titles else grp.replace("_", " ").capitalize()
+        if all(_is_step_button(n) for n in own):
+            title = None  # registration's "Back" is a button, not a method
+        sections.append(Section(grp, title, repeated + own, messages if grp == active else []))
+    if not groups and shared:
+        sections.append(Section("default", None, shared))
     return ([] if active in groups else messages), sections
 
 
@@ -117,8 +149,13 @@ def render_flow(kind: FlowKind, flow: Flow, *, status: int = 200, notice: str | 
     if page.sign_out_offer:
         page.links = []
     messages, sections = ui_sections(kind, flow, active)
+    if page.only_groups is not None:
+        sections = [section for section in sections if section.group in page.only_groups]
+    has_error = any(m.get("type") == "error" for m in messages) or any(
+        section.errors or any(m.get("type") == "error" for m in section.messages) for section in sections)
     return render_template(
         "flow.html", kind=kind, flow=flow, page=page, notice=notice, messages=messages, sections=sections,
+        has_error=has_error,
         uses_webauthn=any(n.get("type") == "script" for n in flow.nodes),
         form_action=url_for(f"flows.{kind.name}", flow=flow.id, **pass_on),
     ), status
@@ -156,8 +193,8 @@ def respond(kind: FlowKind, outcome: Outcome, submitted: MultiDict[str, str] | N
             next_url = continue_with_target(flow.data)
             if next_url and not _is_this_flow_page(next_url, flow):
                 return to_issued(next_url)
-            # Settings forms name their section in their action (Kratos never sees it), so
-            # its message lands there whichever button, or script, submitted the form.
+            # Each form names its section in its action (Kratos never sees it), so the
+            # message lands there whichever button, or script, submitted the form.
             return render_flow(kind, flow, status=400 if invalid else 200,
                                active=request.args.get("section") if submitted is not None else None)
         case Success(body=body):

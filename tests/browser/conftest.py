@@ -42,3 +42,10 @@ def authenticator(page):
     # Passkey autofill would sign in before any click; tests that click turn it off.
     page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false")
     return cdp
+
+
+@pytest.fixture(params=[pytest.param(1280, id="desktop"), pytest.param(375, id="phone")])
+def sized(request, page):
+    """The page at a desktop and at a phone width."""
+    page.set_viewport_size({"width": request.param, "height": 800})
+    return page

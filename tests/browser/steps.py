@@ -21,9 +21,21 @@ def sign_up(page, stack, email: str, password: str = PASSWORD) -> None:
 
 def sign_in(page, stack, email: str, password: str = PASSWORD) -> None:
     page.goto(stack.ui_url + "/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in with password").click()
+    form = page.locator("#group-password")
+    form.get_by_label("E-Mail").fill(email)
+    form.get_by_label("Password").fill(password)
+    form.get_by_role("button", name="Sign in with password").click()
+
+
+def type_and_enter(page, field, text: str) -> None:
+    """Like a person at the keyboard: into the field, type, press Enter."""
+    field.focus()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
 
 
 def sign_out(page, stack) -> None:

@@ -17,7 +17,7 @@ def test_password_change_after_the_privileged_window_completes_after_reauthentic
     time.sleep(PRIVILEGED + 1)
     password_form = page.locator("#group-password")
     password_form.get_by_label("Password").fill("Changed-after-1")
-    password_form.get_by_role("button", name="Save").click()
+    password_form.get_by_role("button", name="Change password").click()
 
     expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
     expect(page.locator("#lead-account")).to_have_text(email)
@@ -54,10 +54,12 @@ def test_recovery_by_code_then_a_new_password(stack, page):
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/settings\?flow="))
     expect(page.get_by_text("You successfully recovered your account")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set a new password")
+    expect(page.locator("form.group")).to_have_count(1)
 
     password_form = page.locator("#group-password")
     password_form.get_by_label("Password").fill("Recovered-passw0rd")
-    password_form.get_by_role("button", name="Save").click()
+    password_form.get_by_role("button", name="Set new password").click()
     expect(page.get_by_text("Your changes have been saved!")).to_be_visible()
 
     page.context.clear_cookies()

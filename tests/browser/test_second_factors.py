@@ -13,15 +13,17 @@ def enrol_totp(page, stack) -> str:
     """Set up an authenticator app in settings; returns its secret."""
     page.goto(stack.ui_url + "/settings")
     section = page.locator("#group-totp")
+    expect(section.locator("img")).to_be_hidden()  # only once the user asks for it
+    section.get_by_text("Add authenticator app").click()
     expect(section.locator("img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
     secret = section.locator("code").inner_text().strip()
     section.get_by_label("Verify code").fill("000000")
-    section.get_by_role("button", name="Save").click()
+    section.get_by_role("button", name="Verify and turn on").click()
     expect(page.locator("#group-totp .msg-error")).to_contain_text("authentication code is invalid")
     page.locator("#group-totp").get_by_label("Verify code").fill(totp(secret))
-    page.locator("#group-totp").get_by_role("button", name="Save").click()
+    page.locator("#group-totp").get_by_role("button", name="Verify and turn on").click()
     expect(page.locator("#group-totp")).to_contain_text("Your changes have been saved!")
-    expect(page.locator("#group-totp").get_by_role("button", name="Unlink TOTP Authenticator App")).to_be_visible()
+    expect(page.locator("#group-totp summary")).to_have_text("Unlink TOTP Authenticator App")
     return secret
 
 
@@ -42,7 +44,8 @@ def test_totp_enrol_then_sign_in_with_totp_and_unlink(stack, page):
     expect_home(page, stack, email, aal="aal2")
 
     page.goto(stack.ui_url + "/settings")
-    page.locator("#group-totp").get_by_role("button", name="Unlink TOTP Authenticator App").click()
+    page.locator("#group-totp summary").click()
+    page.locator("#group-totp").get_by_role("button", name="Yes, unlink the app").click()
     expect(page.locator("#group-totp")).to_contain_text("Your changes have been saved!")
     sign_out(page, stack)
     sign_in(page, stack, email)
@@ -98,7 +101,8 @@ def test_backup_codes_generate_confirm_sign_in_with_one_and_never_again(stack, p
     expect_home(page, stack, email, aal="aal2")
 
     page.goto(stack.ui_url + "/settings")
-    page.get_by_role("button", name="Disable this method").click()
+    page.locator("#group-lookup_secret summary").click()
+    page.get_by_role("button", name="Yes, turn off backup codes").click()
     expect(page.locator("#group-lookup_secret")).to_contain_text("Your changes have been saved!")
     expect(page.get_by_role("button", name="Generate new backup recovery codes")).to_be_visible()
 
@@ -111,7 +115,7 @@ def test_email_code_sign_in_with_a_wrong_code_and_a_resend(stack, page):
 
     page.goto(stack.ui_url + "/login")
     expect(page.locator("#group-code legend")).to_have_text("Email me a code")
-    page.get_by_label("E-Mail").fill(email)
+    page.locator("#group-code").get_by_label("E-Mail").fill(email)
     page.get_by_role("button", name="Send sign in code").click()
     # Kratos words it differently by version; its message id is the same.
     code_sent = page.locator(f'[data-message-id="{LOGIN_CODE_SENT}"]')
@@ -143,4 +147,4 @@ def test_aal2_step_up_brings_the_user_back_where_they_were(stack, page):
     page.get_by_label("Authentication code").fill(totp(secret))
     page.get_by_role("button", name="Use Authenticator").click()
     expect(page).to_have_url(stack.ui_url + "/sessions")
-    expect(page.locator("tr.current")).to_contain_text("aal2")
+    expect(page.locator("tr.current")).to_contain_text("Password + authenticator app")

@@ -26,11 +26,15 @@ def test_sign_up_see_email_sign_out_and_back_in(stack, page):
     page.goto(stack.ui_url + "/")
     expect(page.get_by_text("You are not signed in")).to_be_visible()
 
-    sign_in(page, stack, email, "not-the-password")
-    expect(page.locator(".msg-error")).to_contain_text("The provided credentials are invalid")
-    expect(page.get_by_label("E-Mail")).to_have_value(email)
+    page.goto(stack.ui_url + "/login")
+    form = page.locator("#group-password")
+    form.get_by_label("E-Mail").fill(email)
+    form.get_by_label("Password").fill("not-the-password")
+    form.get_by_role("button", name="Sign in with password").click()
+    expect(page.locator("#group-password .msg-error")).to_contain_text("The provided credentials are invalid")
+    expect(form.get_by_label("E-Mail")).to_have_value(email)
 
-    page.get_by_label("Password").fill(PASSWORD)
+    form.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in with password").click()
     expect_home(page, stack, email)
 

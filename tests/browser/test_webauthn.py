@@ -68,15 +68,17 @@ def test_passkey_and_security_key_added_and_removed_in_settings(on_localhost, pa
     page.locator("#group-webauthn").get_by_role("button", name="Add security key").click()
     expect(page.locator("#group-webauthn")).to_contain_text("Your changes have been saved!")
 
-    remove_key = page.locator("#group-webauthn").get_by_role("button", name=re.compile("Remove security key"))
-    expect(remove_key).to_contain_text("Blue key")
+    remove_key = page.locator("#group-webauthn summary")
+    expect(remove_key).to_contain_text(re.compile("Remove security key.*Blue key"))
     remove_key.click()
+    page.locator("#group-webauthn").get_by_role("button", name="Yes, remove this key").click()
     expect(page.locator("#group-webauthn")).to_contain_text("Your changes have been saved!")
-    expect(page.locator("#group-webauthn").get_by_role("button", name=re.compile("Remove"))).to_have_count(0)
-    remove_passkey = page.locator("#group-passkey").get_by_role("button", name=re.compile("Remove"))
+    expect(page.locator("#group-webauthn summary")).to_have_count(0)
+    remove_passkey = page.locator("#group-passkey summary")
     expect(remove_passkey).to_have_count(1)
     remove_passkey.click()
-    expect(page.locator("#group-passkey").get_by_role("button", name=re.compile("Remove"))).to_have_count(0)
+    page.locator("#group-passkey").get_by_role("button", name="Yes, remove this passkey").click()
+    expect(page.locator("#group-passkey summary")).to_have_count(0)
 
 
 def test_security_key_as_second_factor(on_localhost, page, authenticator):

@@ -17,8 +17,10 @@ def with_totp(stack) -> tuple[FormClient, str, str]:
     client, _ = sign_up(stack, email)
     settings = client.get(stack.ui_url + "/settings")
     secret = re.search(r'id="group-totp".*?<code>([A-Z2-7]+)</code>', settings.resp.text, re.S).group(1)
-    saved = settings.submit({"totp_code": totp(secret)}, button="Save", form_id="group-totp")
+    saved = settings.submit({"totp_code": totp(secret)}, button="Verify and turn on", form_id="group-totp")
     assert "Your changes have been saved!" in saved.text
+    # Having turned it on, the user is offered backup codes for when the phone is lost.
+    assert "Next, create backup codes in case you lose your phone." in saved.text
     sign_out(client, stack)
     return client, email, secret
 

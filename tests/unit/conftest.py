@@ -82,3 +82,10 @@ def signed_in(client, kratos):
     client.set_cookie("ory_kratos_session", "opaque-session-value", domain="127.0.0.1")
     kratos.answer("GET", "/sessions/whoami", "whoami")
     return client
+
+
+@pytest.fixture(autouse=True)
+def no_admin_identity(monkeypatch):
+    """Settings ask the admin API (ory-client's urllib3, which `responses` cannot see) for
+    credential dates; by default there is no answer, as when it is down."""
+    monkeypatch.setattr("app.flows.settings.identity_credentials", lambda: None)

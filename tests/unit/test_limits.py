@@ -10,7 +10,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigError, Settings
-from formclient import _PageParser
+from formclient import Parsed
 from support import recorded
 from unit.conftest import UI
 
@@ -18,10 +18,8 @@ LOGIN_ID = recorded("login_flow")["body"]["id"]
 RECOVERY_ID = recorded("recovery_flow")["body"]["id"]
 
 
-def parsed(resp) -> _PageParser:
-    page = _PageParser()
-    page.feed(resp.get_data(as_text=True))
-    return page
+def parsed(resp) -> Parsed:
+    return Parsed.of(resp.get_data(as_text=True))
 
 
 def limited_client(settings, **limits):
@@ -49,7 +47,7 @@ def test_an_oversized_body_gets_the_413_page_and_kratos_is_not_asked(signed_in, 
     resp = signed_in.post(f"/login?flow={LOGIN_ID}", data={"identifier": "a@example.com", "password": "x" * 70_000})
     assert resp.status_code == 413
     page = parsed(resp)
-    assert "That form is too large" in " ".join(page.text)
+    assert "That form is too large" in page.text
     assert ("error", "What was sent is larger than this site accepts, so it went no further. Please try again.") \
         in page.messages
     assert len(kratos.calls) == 0  # not even the session lookup

@@ -72,3 +72,14 @@ def test_node_messages_render_by_type(render):
     html = render([password])
     message = password["messages"][0]
     assert f'class="msg msg-{message["type"]}"' in html and message["text"] in html
+
+
+def test_false_and_numeric_values_are_submitted_as_json_spells_them(render):
+    nodes = nodes_of("settings_lookup_secret_regenerated")
+    confirm = copy.deepcopy(node(nodes, "lookup_secret_confirm"))
+    confirm["attributes"].update(type="hidden", value=False)
+    number = copy.deepcopy(node(nodes, "lookup_secret_confirm"))
+    number["attributes"].update(type="hidden", name="n", value=0)
+    from page_checks import parse
+    inputs = {el.get("name"): el.get("value") for el in parse(render([confirm, number]), strict=False).iter("input")}
+    assert inputs == {"lookup_secret_confirm": "false", "n": "0"}

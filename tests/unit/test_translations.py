@@ -33,9 +33,11 @@ def message(doc, message_id: int) -> str:
 
 
 def label_of(doc, name: str) -> str:
-    (field,) = [i for i in doc.iter("input") if i.get("name") == name]
-    (label,) = [lb for lb in doc.iter("label") if lb.get("for") == field.get("id")]
-    return "".join(label.itertext()).strip()
+    """The label of the visible inputs named `name` (one per method's form: the same on each)."""
+    fields = [i for i in doc.iter("input") if i.get("name") == name and i.get("type") != "hidden"]
+    labels = {"".join(lb.itertext()).strip() for f in fields for lb in doc.iter("label") if lb.get("for") == f.get("id")}
+    (label,) = labels
+    return label
 
 
 def button_texts(doc) -> list[str]:

@@ -1,0 +1,96 @@
+"""Settings read as a person expects: a card per method with its state and purpose, buttons
+named for their action, the TOTP secret only on request, backup codes as a download."""
+
+from app.flows import settings
+from app.flows.settings import identity_credentials as real_identity_credentials  # before conftest stubs it
+from app.kratos import Answer
+from page_checks import parse
+from support import recorded
+
+SETTINGS_ID = recorded("settings_flow")["body"]["id"]
+
+
+def settings_page(client, kratos, fixture="settings_flow"):
+    kratos.answer("GET", "/self-service/settings/flows", fixture, status=200)
+    return parse(client.get(f"/settings?flow={recorded(fixture)['body']['id']}").get_data(as_text=True))
+
+
+def form(doc, group):
+    return next(f for f in doc.iter("form") if f.get("id") == f"group-{group}")
+
+
+def text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def buttons(el) -> list[str]:
+    return [text(b) for b in el.iter("button")]
+
+
+def test_each_card_says_what_it_is_and_whether_it_is_on(signed_in, kratos):
+    doc = settings_page(signed_in, kratos)
+    for group, state in (("totp", "Not set up"), ("lookup_secret", "Not set up"), ("password", "On")):
+        card = form(doc, group)
+        assert [text(p) for p in card.iter("p") if "state" in p.get("class", "").split()] == [state]
+        assert [p for p in card.iter("p") if p.get("class") == "why"]
+
+
+def test_states_say_since_when_from_the_identitys_credentials(signed_in, kratos, monkeypatch):
+    identity = recorded("admin_identity")
+    calls = []
+
+    def admin(self, api, method, *args, **kwargs):
+        calls.append((api, method, *args))
+        return Answer(identity["status"], identity["body"])
+
+    monkeypatch.setattr("app.kratos.KratosClient.admin", admin)
+    monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
+    doc = settings_page(signed_in, kratos)
+    created = identity["body"]["credentials"]["password"]["created_at"][:10]  # e.g. 2026-12-01
+    year, month, day = created.split("-")
+    state = next(p for p in form(doc, "password").iter("p") if "state" in p.get("class", "").split())
+    assert text(state).startswith(f"On since {int(day)} ") and text(state).endswith(year)
+    # Present but without keys: Kratos keeps a webauthn credential for the identifier alone.
+    assert "webauthn" in identity["body"]["credentials"]
+    keys = next(p for p in form(doc, "webauthn").iter("p") if "state" in p.get("class", "").split())
+    assert text(keys) == "Not set up"
+    assert calls == [("IdentityApi", "get_identity", recorded("whoami")["body"]["identity"]["id"])]
+
+
+def test_buttons_are_named_for_their_action(signed_in, kratos):
+    doc = settings_page(signed_in, kratos)
+    assert buttons(form(doc, "password")) == ["Change password"]
+    assert buttons(form(doc, "profile")) == ["Save email address"]
+    assert "Save" not in [b for f in doc.iter("form") for b in buttons(f)]
+
+
+def test_the_totp_secret_shows_only_after_add_authenticator_app(signed_in, kratos):
+    doc = settings_page(signed_in, kratos)
+    details = next(form(doc, "totp").iter("details"))
+    assert "open" not in details.attrib
+    assert text(details.find("summary")) == "Add authenticator app"
+    assert details.find(".//img") is not None and details.find(".//input[@name='totp_code']") is not None
+
+
+def test_backup_codes_download_as_text_never_cached(signed_in, kratos):
+    codes_flow = recorded("settings_lookup_secret_regenerated")["body"]
+    doc = settings_page(signed_in, kratos, "settings_lookup_secret_regenerated")
+    link = next(a for a in form(doc, "lookup_secret").iter("a") if a.get("id") == "download-lookup_secret")
+    assert link.get("href") == f"/settings/backup-codes.txt?flow={codes_flow['id']}"  # the flow, not the codes
+    resp = signed_in.get(link.get("href"))
+    codes = [s["text"] for n in codes_flow["ui"]["nodes"] if n["attributes"].get("id") == "lookup_secret_codes"
+             for s in n["attributes"]["text"]["context"]["secrets"]]
+    assert resp.status_code == 200 and resp.mimetype == "text/plain"
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="backup-codes.txt"'
+    assert all(code in resp.get_data(as_text=True).splitlines() for code in codes)
+
+
+def test_no_codes_no_download(signed_in, kratos):
+    kratos.answer("GET", "/self-service/settings/flows", "settings_flow", status=200)
+    resp = signed_in.get(f"/settings/backup-codes.txt?flow={SETTINGS_ID}")
+    assert resp.status_code == 404 and resp.mimetype == "text/html"
+
+
+def test_the_download_needs_a_session(client):
+    assert client.get(f"/settings/backup-codes.txt?flow={SETTINGS_ID}").status_code == 303
