@@ -14,7 +14,7 @@ HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe fixtures compose bench hey
+.PHONY: dev test lint install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe fixtures compose bench hey
 
 # Kratos v26.2.0, a second tested version: a prebuilt binary in ../shared/kratos/ beside the clone
 # (the Go module proxy cannot serve calendar tags). Without it the v26 run is skipped, except in CI.
@@ -26,9 +26,15 @@ KRATOS_V26_BIN := $(KRATOS_CACHE)/kratos-$(KRATOS_V26)
 dev: install translations kratos hydra
 	$(PY) scripts/dev.py
 
+# ruff's lint and format checks and mypy --strict on the package, first: they take seconds.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
 # Unit tests once; the real-Kratos suites once per Kratos version. Any failing run (exit 5, no
 # tests collected, included) fails `make test`; every run is attempted first.
-test: install translations kratos hydra kratos-v26 debs axe
+test: install lint translations kratos hydra kratos-v26 debs axe
 	@status=0; \
 	echo "== unit tests"; $(PY) -m pytest tests/unit || status=1; \
 	echo "== integration and browser tests, Kratos $(KRATOS_VERSION)"; \

@@ -184,6 +184,21 @@ def accept_consent(challenge: str, consent: dict[str, Any], identity: dict[str, 
 
 View = Response | Page | str
 
+# Hydra v2.3.0's challenges are stateless: a used one still reads as valid. The browser that
+# answered keeps a mark of it (a cookie, so any replica knows), and a replay gets a clear page.
+ANSWERED_COOKIE = "oauth2_consent_answered"
+
+
+def answered_mark(challenge: str) -> str:
+    return form_token("answered", challenge)[:32]
+
+
+def remember_answered(challenge: str, view: View) -> View:
+    if isinstance(view, Response):
+        view.set_cookie(ANSWERED_COOKIE, answered_mark(challenge), max_age=3600, path="/consent", httponly=True,
+                        samesite="Lax", secure=settings().ui_url.startswith("https://"))
+    return view
+
 
 @bp.route("/consent", methods=["GET", "POST"])
 def consent() -> View:
@@ -191,6 +206,8 @@ def consent() -> View:
     challenge, refused = read_challenge("consent_challenge")
     if refused:
         return problem_page(refused)
+    if hmac.compare_digest(request.cookies.get(ANSWERED_COOKIE, ""), answered_mark(challenge)):
+        return problem_page(ChallengeRefused(409, ChallengeProblem.USED))
     outcome = interpret_hydra(hydra().get_consent(challenge, request_id=g.get("request_id")))
     if not isinstance(outcome, Success):
         return problem_page(outcome)
@@ -203,10 +220,12 @@ def consent() -> View:
         if not token_ok("consent", challenge):
             return error_page(403, *FORM_EXPIRED)
         if request.form.get("decision") == "allow":
-            return accept_consent(challenge, consent_request, identity, remember=bool(request.form.get("remember")))
+            return remember_answered(challenge, accept_consent(challenge, consent_request, identity,
+                                                               remember=bool(request.form.get("remember"))))
         denied = interpret_hydra(hydra().reject_consent(challenge, "access_denied", "The user denied the request.",
                                                         request_id=g.get("request_id")))
-        return to_issued(redirect_to(denied)) if isinstance(denied, Success) else problem_page(denied)
+        return remember_answered(challenge, to_issued(redirect_to(denied))) if isinstance(denied, Success) \
+            else problem_page(denied)
     if consent_request.get("skip") or client.get("skip_consent") \
             or client.get("client_id") in settings().trusted_client_ids:
         # Remembered, or a first-party app: Hydra already has (or needs no) decision.

@@ -221,16 +221,19 @@ def test_a_missing_or_unknown_challenge_gets_a_clear_page(apps_stack, path):
     assert "not-a-real-challenge" not in page.text and "Unable to locate" not in page.text
 
 
-def test_a_replayed_consent_gives_the_app_no_second_code(apps_stack):
+def test_a_replayed_consent_gets_a_clear_page_and_the_app_no_second_code(apps_stack):
     """Hydra v2.3.0's consent challenges are stateless: after use, the admin API still answers
-    200 for it and accepts it again. Only the second verifier is refused, by Hydra, which
-    sends the app access_denied; no second code is issued."""
+    200 for it and accepts it again. The browser that answered keeps a mark of it, so its
+    replay (the form posted again, or the page opened again) gets a clear page."""
     rp = app(apps_stack)
     client, email = returning_user(apps_stack)
     consent = sign_in_for(rp, client, email).page
     assert submit(consent, button="Allow").callback["code"]
     replay = submit(consent, button="Allow")
-    assert replay.callback.get("error") == "access_denied" and "code" not in replay.callback
+    assert replay.page is not None and replay.page.status == 409 and not replay.callback
+    assert doc(replay.page).find(".//h1").text == "This request was already answered"
+    reopened = client.get(consent.url)
+    assert reopened.status == 409 and doc(reopened).find(".//h1").text == "This request was already answered"
 
 
 def test_an_expired_consent_challenge_gets_a_clear_page(tmp_path_factory, kratos_bin, hydra_bin):
