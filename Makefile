@@ -13,13 +13,17 @@ HYDRA_VERSION := $(shell sed -n 's|^require github.com/ory/hydra/v2 \(.*\)$$|\1|
 HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Kratos's database: sqlite (default) or postgres, for `make dev`, `make test` and `make bench`.
+KRATOS_DB ?= sqlite
+export KRATOS_DB
 
-.PHONY: dev test install lock kratos hydra chromium fixtures compose bench hey
+.PHONY: dev test install lock kratos hydra chromium postgresql nginx fixtures compose bench hey
 
-dev: install kratos hydra
+dev: install kratos hydra $(if $(filter postgres,$(KRATOS_DB)),postgresql)
 	$(PY) scripts/dev.py
 
-test: install kratos hydra chromium
+# PostgreSQL and nginx: the replica test (two UIs behind nginx, Kratos on PostgreSQL) always needs them.
+test: install kratos hydra chromium postgresql nginx
 	$(PY) -m pytest
 
 install: $(VENV)/.installed
@@ -66,6 +70,13 @@ hydra:
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
+# Debian's packages, like chromium; the stack runs them unprivileged, on files of its own.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
+
+nginx:
+	@[ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
+
 # Re-record the unit tests' Kratos fixtures from the real Kratos.
 fixtures: install kratos
 	$(PY) scripts/record_fixtures.py
@@ -82,5 +93,5 @@ hey:
 	  GOBIN="$(abspath $(dir $(HEY)))" go install github.com/rakyll/hey@latest; }
 
 # How much the UI adds on top of Kratos: prints tables, writes docs/benchmarks.md.
-bench: install kratos hey
+bench: install kratos hey postgresql nginx
 	HEY="$(HEY)" $(PY) scripts/bench.py

@@ -5,6 +5,8 @@ Kratos's names), so Kratos env overrides work, e.g.
 `SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE=3s make dev`.
 Accounts persist in .data/kratos.sqlite, OAuth2 clients and grants in
 .data/hydra.sqlite (DEV_DATA_DIR moves them); delete them to start afresh.
+KRATOS_DB=postgres runs Kratos on PostgreSQL instead: a cluster of its own in
+.data/postgres, on POSTGRES_PORT (5432), database "kratos".
 Ports: SERVE_PUBLIC_PORT and SERVE_ADMIN_PORT (Kratos's own settings), UI_PORT,
 SMTP_PORT, HYDRA_PUBLIC_PORT and HYDRA_ADMIN_PORT. DEV_HOST=localhost serves
 everything on localhost, which WebAuthn and passkeys need (they refuse an IP address).
@@ -22,7 +24,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from stack import ROOT, Hydra, Ports, Stack, StackError
+from stack import ROOT, Hydra, Ports, Postgres, Stack, StackError, kratos_db
 
 # The demo OAuth2 client: a fixed id, so its authorize URL stays the same across restarts.
 DEMO_CLIENT_ID = "demo-app"
@@ -79,6 +81,12 @@ def main() -> int:
     if host not in ("127.0.0.1", "localhost"):
         print(f"make dev: DEV_HOST={host!r} must be 127.0.0.1 or localhost", file=sys.stderr)
         return 1
+    try:
+        postgres = Postgres(data / "postgres", port=int(os.environ.get("POSTGRES_PORT") or 5432)) \
+            if kratos_db() == "postgres" else None
+    except (StackError, ValueError) as exc:
+        print(f"make dev: {exc}", file=sys.stderr)
+        return 1
     stack = Stack(workdir=data, ports=ports, host=host, dsn=sqlite(data / "kratos.sqlite"), output=sys.stdout,
                   with_hydra=True, hydra_dsn=sqlite(data / "hydra.sqlite"), inherit_env=True)
 
@@ -87,6 +95,11 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
+        if postgres:
+            postgres.start()
+            if not postgres.has_database("kratos"):
+                postgres.create_database("kratos")
+            stack.dsn = postgres.dsn("kratos")
         stack.start()
         hydra = stack.hydra
         authorize = register_demo_client(hydra)
@@ -109,6 +122,8 @@ def main() -> int:
         return 0
     finally:
         stack.stop()
+        if postgres:
+            postgres.stop()
 
 
 if __name__ == "__main__":
