@@ -81,9 +81,11 @@ nginx:
 fixtures: install kratos
 	$(PY) scripts/record_fixtures.py
 
-# docker compose with the same Kratos and Hydra versions as the local builds.
+# docker compose with the same Kratos and Hydra versions as the local builds. KRATOS_DB=postgres:
+# Kratos on PostgreSQL and two UI replicas behind nginx (docker-compose.postgres.yml).
+COMPOSE_FILES := -f docker-compose.yml $(if $(filter postgres,$(KRATOS_DB)),-f docker-compose.postgres.yml)
 compose:
-	KRATOS_VERSION=$(KRATOS_VERSION) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
+	KRATOS_VERSION=$(KRATOS_VERSION) HYDRA_VERSION=$(HYDRA_VERSION) docker compose $(COMPOSE_FILES) up --build
 
 # The load generator of `make bench`, installed once where `go install` puts binaries; HEY=... uses yours.
 HEY ?= $(or $(shell command -v hey),$(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)/hey)
@@ -92,6 +94,12 @@ hey:
 	@[ -x "$(HEY)" ] || { echo "installing hey (the load generator of make bench)"; \
 	  GOBIN="$(abspath $(dir $(HEY)))" go install github.com/rakyll/hey@latest; }
 
-# How much the UI adds on top of Kratos: prints tables, writes docs/benchmarks.md.
-bench: install kratos hey postgresql nginx
-	HEY="$(HEY)" $(PY) scripts/bench.py
+# The whole-journey load generator (scripts/journeys, Go, our own code), built into the cache.
+JOURNEYS := $(KRATOS_CACHE)/journeys
+$(JOURNEYS): scripts/journeys/main.go scripts/journeys/go.mod scripts/journeys/go.sum
+	mkdir -p "$(dir $@)" && cd scripts/journeys && go build -o "$@.tmp" . && mv "$@.tmp" "$@"
+
+# How much the UI adds on top of Kratos, then journeys and faults on PostgreSQL behind nginx:
+# prints tables, writes docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
+bench: install kratos hey postgresql nginx $(JOURNEYS)
+	HEY="$(HEY)" JOURNEYS="$(JOURNEYS)" $(PY) scripts/bench.py $(BENCH_ARGS)
