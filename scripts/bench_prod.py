@@ -225,10 +225,11 @@ def restart_postgres(postgres: Postgres, at: float):
 
 def fault_figures(run: Run) -> dict:
     fault, back, ready = run.events["fault"], run.events["back"], run.events["ready"]
-    during = run.ui(fault, ready)
+    # Requests in flight at any moment of the outage: those cut at the signal and those held by it too.
+    overlapping = [r for r in run.requests if r.start < ready and r.end > fault]
+    during = [r for r in overlapping if r.server == "ui"]
     statuses = Counter(r.status for r in during)
-    kratos_direct = Counter(r.error or str(r.status) for r in run.requests
-                            if r.server == "kratos" and fault <= r.start < ready)
+    kratos_direct = Counter(r.error or str(r.status) for r in overlapping if r.server == "kratos")
     first_ok = min((r.end for r in run.requests if r.server == "ui" and r.status == 200 and r.end >= back),
                    default=None)
     ui_after = [r for r in run.ui(run.events["ready"]) if r.status >= 500 or r.error]
@@ -350,7 +351,8 @@ def report(data: dict, seconds: float) -> tuple[str, list]:
         f"KRATOS_TIMEOUT={KRATOS_TIMEOUT} s and THREADS={THREADS} on the UIs (2 replicas x {WORKERS} gunicorn "
         f"workers x {THREADS} threads = {2 * WORKERS * THREADS} threads for {CONCURRENCY} browsers; with the "
         f"default 8 threads the browsers beyond {2 * WORKERS * 8} queue behind requests waiting on a frozen "
-        "Kratos, and a trial run saw 8.3 s answers). The outage runs from the signal (or pg_ctl's stop) "
+        "Kratos, and a trial run saw 8.3 s answers). Answers \"during\" the outage are those of requests in "
+        "flight at any moment of it (cut by the signal, held by it, or sent during it). The outage runs from the signal (or pg_ctl's stop) "
         "until Kratos answers again (restarted and ready, SIGCONT, or pg_ctl start returned); \"first UI "
         "200 after it\" counts from the restart, SIGCONT or pg_ctl's return to the end of the first "
         "request answered 200 through nginx; \"Kratos ready after\" from the restart to /health/ready. "

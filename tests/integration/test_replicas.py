@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,7 +65,7 @@ class Browser(FormClient):
         """Every UI request went to the other replica than the one before."""
         seen = self.replicas
         assert len(seen) >= at_least and len(set(seen)) == 2, seen
-        assert all(a != b for a, b in zip(seen, seen[1:])), seen
+        assert all(a != b for a, b in zip(seen, seen[1:], strict=False)), seen
         self.replicas = []
 
 
@@ -205,7 +205,7 @@ def test_both_replicas_extending_one_session_at_once_only_moves_its_end_to_now_p
         t.start()
     for t in threads:
         t.join()
-    clicked = datetime.now(timezone.utc)
+    clicked = datetime.now(UTC)
     time.sleep(0.5)
     assert len(set(upstreams)) == 2
     for resp in answers:
@@ -218,7 +218,7 @@ def test_both_replicas_extending_one_session_at_once_only_moves_its_end_to_now_p
     for resp in answers:
         for name, value in resp.cookies.items():
             browser.http.cookies.set(name, value)
-    time.sleep(max(0.0, (first_end - datetime.now(timezone.utc)).total_seconds() + 1))
+    time.sleep(max(0.0, (first_end - datetime.now(UTC)).total_seconds() + 1))
     assert f"Signed in as {email}" in signed_in_as(browser, replicas)
     assert f"Signed in as {email}" in signed_in_as(browser, replicas)
     assert browser.replicas[-1] != browser.replicas[-2]
@@ -236,4 +236,4 @@ def test_two_extends_in_a_row_set_the_same_end_not_a_later_one(replicas):
         assert answer.status_code in (200, 204)
         ends.append(_expires_at(replicas, session_id))
     assert 0 <= (ends[1] - ends[0]).total_seconds() < 2
-    assert (ends[1] - datetime.now(timezone.utc)).total_seconds() <= LIFESPAN
+    assert (ends[1] - datetime.now(UTC)).total_seconds() <= LIFESPAN
