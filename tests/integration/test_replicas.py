@@ -178,43 +178,57 @@ def _extends_logged(stack: Stack) -> int:
     return sum(1 for line in log.splitlines() if "completed handling request" in line and "/extend" in line)
 
 
-def test_both_replicas_extending_one_session_at_once_only_moves_its_end_to_now_plus_lifespan(replicas):
-    """Each replica remembers its own extend attempts, so two requests at the same moment, one on
-    each replica, both extend. Kratos sets expires_at to now + lifespan on every extend (never
-    adds to it), so the second extend changes nothing that matters: the session still ends one
-    lifespan after the user's last click, and the user stays signed in past its first end."""
+def _signed_up_inside_the_window(stack: Stack) -> tuple[Browser, str, str, datetime]:
+    """A new user whose session is now inside the extend window: (browser, email, session id, its end)."""
     email = new_email()
-    browser = Browser(replicas)
-    sign_up(replicas, email, client=browser)
-    session_id = requests.get(replicas.public_url + "/sessions/whoami", cookies=browser.http.cookies,
+    browser = Browser(stack)
+    sign_up(stack, email, client=browser)
+    session_id = requests.get(stack.public_url + "/sessions/whoami", cookies=browser.http.cookies,
                               headers={"Accept": "application/json"}, timeout=10).json()["id"]
-    first_end = _expires_at(replicas, session_id)
-    time.sleep(LIFESPAN - WINDOW + 1)  # inside the window on both replicas
-    before = _extends_logged(replicas)
+    first_end = _expires_at(stack, session_id)
+    time.sleep(LIFESPAN - WINDOW + 1)
+    return browser, email, session_id, first_end
+
+
+def _two_clicks_at_once(stack: Stack, browser: Browser) -> list:
+    """The same browser's GET / twice at the same moment: nginx sends one to each replica."""
     cookie = "; ".join(f"{c.name}={c.value}" for c in browser.http.cookies)
-    answers, upstreams, go = [], [], threading.Barrier(2)
+    answers, go = [], threading.Barrier(2)
 
     def click():
         go.wait()
-        resp = requests.get(replicas.ui_url + "/", headers={"Cookie": cookie}, timeout=30)
-        answers.append(resp)
-        upstreams.append(resp.headers["X-Upstream"])
+        answers.append(requests.get(stack.ui_url + "/", headers={"Cookie": cookie}, timeout=30))
 
     threads = [threading.Thread(target=click) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    clicked = datetime.now(UTC)
-    time.sleep(0.5)
-    assert len(set(upstreams)) == 2
+    return answers
+
+
+def test_both_replicas_extending_one_session_at_once_only_moves_its_end_to_now_plus_lifespan(replicas):
+    """Each replica remembers its own extend attempts, so two requests at the same moment, one on
+    each replica, both extend. Kratos sets expires_at to now + lifespan on every extend (never
+    adds to it), so the second extend changes nothing that matters: the session still ends one
+    lifespan after the user's last click, and the user stays signed in past its first end."""
+    for _attempt in range(3):  # both must have read the old expiry before either extended: a race
+        browser, email, session_id, first_end = _signed_up_inside_the_window(replicas)
+        before = _extends_logged(replicas)
+        answers = _two_clicks_at_once(replicas, browser)
+        clicked = datetime.now(UTC)
+        time.sleep(0.5)  # Kratos's log line
+        if _extends_logged(replicas) - before == 2:
+            break
+    else:
+        pytest.fail("the two replicas never both extended one session in 3 tries")
+    assert len({resp.headers["X-Upstream"] for resp in answers}) == 2
     for resp in answers:
         assert f"Signed in as {email}" in Page(browser, resp).text
-    assert _extends_logged(replicas) - before == 2  # both replicas extended
     end = _expires_at(replicas, session_id)
     assert end > first_end
     assert (end - clicked).total_seconds() <= LIFESPAN + 1  # not two lifespans
-    # Either replica's re-issued cookie carries the session past its first end.
+    # The re-issued cookie carries the session past its first end, on either replica.
     for resp in answers:
         for name, value in resp.cookies.items():
             browser.http.cookies.set(name, value)
@@ -224,8 +238,9 @@ def test_both_replicas_extending_one_session_at_once_only_moves_its_end_to_now_p
     assert browser.replicas[-1] != browser.replicas[-2]
 
 
-def test_two_extends_in_a_row_set_the_same_end_not_a_later_one(replicas):
-    """What Kratos itself does, straight from its admin API: extend is now + lifespan, every time."""
+def test_two_extends_in_a_row_each_end_the_session_one_lifespan_from_now(replicas):
+    """What Kratos itself does, straight from its admin API: an extend sets now + lifespan, every
+    time; a second one moves the end only by the time between the two, never by another lifespan."""
     email = new_email()
     browser, _ = sign_up(replicas, email)
     session_id = requests.get(replicas.public_url + "/sessions/whoami", cookies=browser.http.cookies,
