@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -392,9 +393,11 @@ def kratos_db() -> str:
 class Postgres:
     """A throwaway PostgreSQL cluster in `datadir` (initdb, pg_ctl), its unix socket inside it.
 
-    PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres`
+    PostgreSQL refuses to run as root: as root, initdb and pg_ctl run as the `postgres`
     system user (Debian's package creates it), and every directory above `datadir`
     that user could not pass through gets search permission for others (o+x: no listing).
+    The clients (createdb, psql) and the shutdown run as the caller, who can always reach
+    the socket and postmaster.pid (a pytest elsewhere may take the o+x back meanwhile).
     """
     datadir: Path
     port: int = 5432
@@ -429,9 +432,9 @@ class Postgres:
             raise StackError("running as root needs the `postgres` system user (apt-get install postgresql)") from None
         return entry.pw_uid, entry.pw_gid
 
-    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def _run(self, program: str, *args: str, check: bool = True, as_owner: bool = True) -> subprocess.CompletedProcess:
         argv = [str(self.bindir / program), *args]
-        owner = self._owner()
+        owner = self._owner() if as_owner else None
         if owner:
             argv = ["setpriv", f"--reuid={owner[0]}", f"--regid={owner[1]}", "--clear-groups", *argv]
         done = subprocess.run(argv, capture_output=True, text=True, cwd=self.datadir.parent,
@@ -477,6 +480,9 @@ class Postgres:
         return self
 
     def _pg_ctl_start(self, timeout: float) -> None:
+        owner = self._owner()
+        if owner:
+            self._make_reachable(*owner)
         # Only loopback TCP and the socket inside the data dir; fsync off: the data is throwaway.
         # -l: the server's output goes to its log, never to our pipe (which would never close).
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.socket_dir} "
@@ -486,28 +492,50 @@ class Postgres:
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """A new database (copied from `template`, if given); returns its DSN."""
-        self._run("createdb", *(("-T", template) if template else ()), name)
+        self._run("createdb", *(("-T", template) if template else ()), name, as_owner=False)
         return self.dsn(name)
 
     def has_database(self, name: str) -> bool:
-        done = self._run("psql", "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        done = self._run("psql", "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+                         as_owner=False)
         return done.stdout.strip() == "1"
 
     @property
     def pid(self) -> int | None:
+        """The running postmaster's, from postmaster.pid (checked: a stale file may name another process)."""
         try:
-            return int((self.datadir / "postmaster.pid").read_text().split()[0])
+            pid = int((self.datadir / "postmaster.pid").read_text().split()[0])
+            return pid if self._running(pid) else None
         except (OSError, ValueError, IndexError):
             return None
+
+    def _running(self, pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            return False
+        return state != "Z" and str(self.datadir).encode() in argv
 
     def restart(self, timeout: float = 60) -> None:
         """Fast shutdown (every connection cut), then up again on the same data."""
         self.stop()
         self._pg_ctl_start(timeout)
 
-    def stop(self) -> None:
-        if self.pid is not None:
-            self._run("pg_ctl", "stop", "-D", str(self.datadir), "-m", "fast", "-w", check=False)
+    def stop(self, timeout: float = 30) -> None:
+        """Fast shutdown (what `pg_ctl stop -m fast` sends: SIGINT), waited for."""
+        pid = self.pid
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + timeout
+            while self._running(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if self._running(pid):
+                os.kill(pid, signal.SIGQUIT)  # immediate shutdown
+        except ProcessLookupError:
+            pass
 
 
 # -- nginx in front of UI replicas -------------------------------------------------------
