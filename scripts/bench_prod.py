@@ -218,7 +218,7 @@ def restart_postgres(postgres: Postgres, at: float):
     def fault(run: Run):
         time.sleep(at)
         run.events["fault"] = time.time()
-        postgres.restart()  # pg_ctl stop -m fast (connections cut), then start: back when it accepts
+        postgres.restart()  # fast shutdown (connections cut), then pg_ctl start: back when it accepts
         run.events["back"] = run.events["ready"] = time.time()
     return fault
 
@@ -266,7 +266,7 @@ def run_production(tmp: str, seconds: float, fault_seconds: float, make_user) ->
         plans = (
             ("Kratos killed (SIGKILL), restarted 10 s later", kill_kratos(stack, at, 10), 10 + 17),
             ("Kratos frozen (SIGSTOP 8 s, then SIGCONT)", freeze_kratos(stack, at, 8), 8 + 12),
-            ("PostgreSQL restarted (pg_ctl stop -m fast, start)", restart_postgres(postgres, at), 12),
+            ("PostgreSQL restarted (fast shutdown, then pg_ctl start)", restart_postgres(postgres, at), 12),
         )
         for name, fault, tail in plans:
             print(f"  fault: {name}", file=sys.stderr, flush=True)
@@ -352,14 +352,19 @@ def report(data: dict, seconds: float) -> tuple[str, list]:
         f"workers x {THREADS} threads = {2 * WORKERS * THREADS} threads for {CONCURRENCY} browsers; with the "
         f"default 8 threads the browsers beyond {2 * WORKERS * 8} queue behind requests waiting on a frozen "
         "Kratos, and a trial run saw 8.3 s answers). Answers \"during\" the outage are those of requests in "
-        "flight at any moment of it (cut by the signal, held by it, or sent during it). The outage runs from the signal (or pg_ctl's stop) "
-        "until Kratos answers again (restarted and ready, SIGCONT, or pg_ctl start returned); \"first UI "
-        "200 after it\" counts from the restart, SIGCONT or pg_ctl's return to the end of the first "
+        "flight at any moment of it (cut by the signal, held by it, or sent during it). The outage runs "
+        "from the signal (or the shutdown) until Kratos answers again (restarted and ready, SIGCONT, or "
+        "pg_ctl start returned); \"first UI 200 after it\" counts from the restart, SIGCONT or pg_ctl's "
+        "return to the end of the first "
         "request answered 200 through nginx; \"Kratos ready after\" from the restart to /health/ready. "
         "\"Browsers' own requests to Kratos\" are the sign-in redirect through Kratos's public API, which "
-        "no UI can answer for: refused while Kratos is dead, held while it is frozen. \"UI errors after it\" are UI requests "
-        "started once Kratos was ready again that got a 5xx or no answer. \"Sessions kept\": browsers "
-        "signed in before the fault that are still signed in after it (Kratos's sessions live in PostgreSQL).",
+        "no UI can answer for: refused while Kratos is dead, held while it is frozen. \"UI errors after "
+        "it\" are UI requests started once Kratos was ready again that got a 5xx or no answer. \"Sessions "
+        "kept\": browsers signed in before the fault that are still signed in after it (Kratos's sessions "
+        "live in PostgreSQL)."
+        " During a PostgreSQL restart Kratos itself answers 500 (its connections are cut, and the first use of a "
+        "pooled connection after the restart fails too: the UI errors after it), which the UI shows as its 502 "
+        "page; a few sign-ins that Kratos was completing meanwhile got its 400 (the form again).",
     ]
     return "\n".join(lines), targets
 
