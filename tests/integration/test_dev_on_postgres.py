@@ -13,7 +13,7 @@ import requests
 from formclient import FormClient
 from integration.test_journeys import new_email, sign_in, sign_up
 from integration.test_resilience import dev_env, wait_for
-from stack import ROOT, Ports, free_port, port_in_use, postgres_bindir
+from stack import ROOT, Ports, Postgres, free_port, port_in_use, postgres_bindir
 from support import require
 
 
@@ -51,4 +51,5 @@ def test_dev_on_postgres_keeps_accounts_across_restarts_and_stops_its_cluster(tm
     finally:
         if proc.poll() is None:
             proc.kill()
+            Postgres(tmp_path / "postgres", port=int(postgres_port)).stop()  # a killed make dev leaves it
     assert not port_in_use(int(postgres_port))
