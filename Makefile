@@ -13,8 +13,11 @@ HYDRA_VERSION := $(shell sed -n 's|^require github.com/ory/hydra/v2 \(.*\)$$|\1|
 HYDRA_BIN ?= $(KRATOS_CACHE)/hydra-$(HYDRA_VERSION)
 export HYDRA_BIN
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Kratos's database: sqlite (default) or postgres, for `make dev`, `make test` and `make bench`.
+KRATOS_DB ?= sqlite
+export KRATOS_DB
 
-.PHONY: dev test lint install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe fixtures compose bench hey
+.PHONY: dev test lint install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe postgresql nginx fixtures compose bench hey
 
 # Kratos v26.2.0, a second tested version: a prebuilt binary in ../shared/kratos/ beside the clone
 # (the Go module proxy cannot serve calendar tags). Without it the v26 run is skipped, except in CI.
@@ -23,7 +26,7 @@ SHARED_KRATOS := $(abspath $(CURDIR)/../shared/kratos)
 KRATOS_V26_GZ := $(SHARED_KRATOS)/kratos-$(KRATOS_V26)-linux-amd64.gz
 KRATOS_V26_BIN := $(KRATOS_CACHE)/kratos-$(KRATOS_V26)
 
-dev: install translations kratos hydra
+dev: install translations kratos hydra $(if $(filter postgres,$(KRATOS_DB)),postgresql)
 	$(PY) scripts/dev.py
 
 # ruff's lint and format checks and mypy --strict on the package, first: they take seconds.
@@ -34,7 +37,8 @@ lint: install
 
 # Unit tests once; the real-Kratos suites once per Kratos version. Any failing run (exit 5, no
 # tests collected, included) fails `make test`; every run is attempted first.
-test: install lint translations kratos hydra kratos-v26 debs axe
+# PostgreSQL and nginx: the replica test (two UIs behind nginx, Kratos on PostgreSQL) always needs them.
+test: install lint translations kratos hydra kratos-v26 debs axe postgresql nginx
 	@status=0; \
 	echo "== unit tests"; $(PY) -m pytest tests/unit || status=1; \
 	echo "== integration and browser tests, Kratos $(KRATOS_VERSION)"; \
@@ -132,6 +136,13 @@ tests/node_modules/axe-core/axe.min.js: tests/package.json tests/package-lock.js
 	cd tests && npm ci --no-audit --no-fund --silent
 	touch $@
 
+# Debian's packages, like chromium; the stack runs them unprivileged, on files of its own.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
+
+nginx:
+	@[ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
+
 # Re-record the unit tests' Kratos fixtures from the real Kratos, one set per version
 # (tests/fixtures/ for $(KRATOS_VERSION), tests/fixtures/<version>/ for the others).
 fixtures: install kratos kratos-v26
@@ -139,10 +150,11 @@ fixtures: install kratos kratos-v26
 	@if [ -f "$(KRATOS_V26_GZ)" ]; then KRATOS_BIN="$(KRATOS_V26_BIN)" $(PY) scripts/record_fixtures.py; \
 	else echo "SKIPPED: Kratos $(KRATOS_V26) fixtures, no $(KRATOS_V26_GZ)"; fi
 
-# docker compose with the same Kratos and Hydra versions as the local builds.
-# docker compose runs the newest Kratos the UI is tested against (v26.2.0), and the Hydra it is built with.
+# docker compose runs the newest Kratos the UI is tested against (v26.2.0), and the Hydra it is built
+# with. KRATOS_DB=postgres: Kratos on PostgreSQL and two UI replicas behind nginx (docker-compose.postgres.yml).
+COMPOSE_FILES := -f docker-compose.yml $(if $(filter postgres,$(KRATOS_DB)),-f docker-compose.postgres.yml)
 compose:
-	KRATOS_VERSION=$(KRATOS_V26) HYDRA_VERSION=$(HYDRA_VERSION) docker compose up --build
+	KRATOS_VERSION=$(KRATOS_V26) HYDRA_VERSION=$(HYDRA_VERSION) docker compose $(COMPOSE_FILES) up --build
 
 # The load generator of `make bench`, installed once where `go install` puts binaries; HEY=... uses yours.
 HEY ?= $(or $(shell command -v hey),$(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)/hey)
@@ -151,6 +163,12 @@ hey:
 	@[ -x "$(HEY)" ] || { echo "installing hey (the load generator of make bench)"; \
 	  GOBIN="$(abspath $(dir $(HEY)))" go install github.com/rakyll/hey@latest; }
 
-# How much the UI adds on top of Kratos: prints tables, writes docs/benchmarks.md.
-bench: install kratos hey
-	HEY="$(HEY)" $(PY) scripts/bench.py
+# The whole-journey load generator (scripts/journeys, Go, our own code), built into the cache.
+JOURNEYS := $(KRATOS_CACHE)/journeys
+$(JOURNEYS): scripts/journeys/main.go scripts/journeys/go.mod scripts/journeys/go.sum
+	mkdir -p "$(dir $@)" && cd scripts/journeys && go build -o "$@.tmp" . && mv "$@.tmp" "$@"
+
+# How much the UI adds on top of Kratos, then journeys and faults on PostgreSQL behind nginx:
+# prints tables, writes docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
+bench: install kratos hey postgresql nginx $(JOURNEYS)
+	HEY="$(HEY)" JOURNEYS="$(JOURNEYS)" $(PY) scripts/bench.py $(BENCH_ARGS)

@@ -66,6 +66,9 @@ def flow_error() -> Page:
         status, kratos_error_id = described
         title, message = FRIENDLY_ERRORS.get(kratos_error_id or "") or BY_STATUS.get(status) or (
             _("Something went wrong"), _("We could not complete that request. Please start again."))
+        if status >= 500:
+            # Kratos failed (e.g. its database went away), not this UI: a gateway's 502, and "try again".
+            status, (title, message) = 502, PROBLEM_TEXT[Problem.BAD_GATEWAY]
     # Only a real Kratos id is shown as a reference: the page never repeats arbitrary text.
     return error_page(status, title, message, reference=error_id if is_kratos_id(error_id) else None)
 

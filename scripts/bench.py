@@ -10,6 +10,7 @@ of the UI's processes (gunicorn master and workers) and of Kratos is read from
 /proc. Every load is bounded in count and sent only to loopback.
 
     python scripts/bench.py [--quick] [--profile] [--no-write] [--samples N] [--bcrypt-cost N]
+                            [--journey-seconds S] [--fault-seconds S]
 
   A  GET /login?flow=ID through the UI          B  the same flow straight from Kratos
   C  GET / signed in (whoami + render)          D  /sessions/whoami straight from Kratos
@@ -22,6 +23,11 @@ cost, the timing of answers that should not tell accounts apart: sign-in with
 a wrong password for an existing account against an unknown account, recovery
 for an existing against an unknown address, registration of a taken against a
 new address.
+
+Last, scripts/bench_prod.py: 50 browsers doing whole sign-in journeys for 60 s on PostgreSQL,
+through nginx and two UI replicas (a Go generator, scripts/journeys, $JOURNEYS), then the same
+load while Kratos is killed and restarted, frozen, and while PostgreSQL restarts.
+KRATOS_DB=postgres runs the scenario tables above on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from stack import KRATOS_DIR, LOOPBACK_CROWD, ROOT, Ports, Stack, kratos_version
+import bench_prod
+from stack import KRATOS_DIR, LOOPBACK_CROWD, ROOT, Ports, Postgres, Stack, free_port, kratos_db, kratos_version
 
 sys.path.insert(0, str(ROOT / "tests"))
 from formclient import FormClient, Page  # noqa: E402  (a browser without JavaScript)
@@ -149,10 +156,8 @@ def measured(stack: Stack, result: Result, run) -> Result:
 # -- load: hey, or Python threads for F ---------------------------------------------------------
 
 def hey_binary() -> str:
-    found = os.environ.get("HEY") or shutil.which("hey")
-    if not found or not os.access(found, os.X_OK):
-        sys.exit("bench: no `hey` load generator (set HEY=/path/to/hey, or run `make bench`, which installs it)")
-    return found
+    return bench_prod.load_generator("HEY", shutil.which("hey"), "no `hey` load generator (set HEY=/path/to/hey, "
+                                     "or run `make bench`, which installs it)")
 
 
 @dataclass
@@ -340,7 +345,19 @@ def profile_hot_path(stack: Stack, login: tuple[str, str], session_cookie: str) 
 
 
 def start_stack(tmp: str, name: str, kratos_env: dict) -> Stack:
-    return Stack(workdir=Path(tmp) / name, ports=Ports.free(), server="gunicorn", kratos_env=kratos_env).start()
+    """On in-memory SQLite, or with KRATOS_DB=postgres on a database of the bench's PostgreSQL cluster."""
+    dsn = bench_postgres(tmp).create_database(name) if kratos_db() == "postgres" else "memory"
+    return Stack(workdir=Path(tmp) / name, ports=Ports.free(), server="gunicorn", kratos_env=kratos_env,
+                 dsn=dsn).start()
+
+
+_postgres: list = []
+
+
+def bench_postgres(tmp: str) -> Postgres:
+    if not _postgres:
+        _postgres.append(Postgres(Path(tmp) / "pg-tables" / "data", port=free_port()).start())
+    return _postgres[0]
 
 
 def run_load(stack: Stack, quick: bool, profile: bool) -> dict:
@@ -588,8 +605,15 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--samples", type=int, default=30, help="timing samples per enumeration case (0: skip)")
     parser.add_argument("--bcrypt-cost", help="bcrypt cost for the enumeration stack (default: kratos.yml's)")
+    parser.add_argument("--journey-seconds", type=float, help="seconds of whole journeys on PostgreSQL "
+                        "behind nginx (default 60, --quick 15; 0: skip them and the faults)")
+    parser.add_argument("--fault-seconds", type=float, default=20,
+                        help="seconds of load around each fault (at least what the fault needs: 20-32 s)")
     args = parser.parse_args()
+    journey_seconds = args.journey_seconds if args.journey_seconds is not None else 15 if args.quick else 60
     hey_binary()
+    if journey_seconds:
+        bench_prod.journeys_binary()
     machine_line, load_before = machine(), load_average()
     cost = args.bcrypt_cost or config_bcrypt_cost()
     with tempfile.TemporaryDirectory() as tmp:
@@ -600,11 +624,19 @@ def main() -> int:
             stack.stop()
         enumeration = (enumeration_report(timing(tmp, args.samples, args.bcrypt_cost), cost, args.samples)
                        if args.samples else "")
+        while _postgres:
+            _postgres.pop().stop()
+        production = (bench_prod.run_production(tmp, journey_seconds, args.fault_seconds, make_user)
+                      if journey_seconds else None)
     table, targets = report(data)
+    production_table, production_targets = bench_prod.report(production, journey_seconds) if production \
+        else ("Not run (--journey-seconds 0).", [])
+    production_table += "\n\n| target | met | measured |\n|---|---|---|\n" + "\n".join(
+        f"| {t} | {'yes' if ok else 'NO'} | {m} |" for t, ok, m in production_targets)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (f"Machine: {machine_line}\nLoad average before / after: {load_before} / {load_average()}\n"
               f"Run: {stamp}\n")
-    print(f"\n{header}\n{table}\n\n{enumeration}")
+    print(f"\n{header}\n{table}\n\n{enumeration}\n\n{production_table}")
     if data["profile"]:
         print("\n" + data["profile"])
     if not args.no_write:
@@ -612,11 +644,14 @@ def main() -> int:
         doc.parent.mkdir(exist_ok=True)
         doc.write_text(
             "# Benchmarks\n\nWritten by `make bench` (scripts/bench.py): the UI under gunicorn "
-            "(gunicorn.conf.py) against Kratos with in-memory SQLite, the load generator (`hey`), "
+            "(gunicorn.conf.py) against Kratos with "
+            f"{'PostgreSQL' if kratos_db() == 'postgres' else 'in-memory SQLite'} (KRATOS_DB), "
+            "the load generator (`hey`), "
             f"Kratos and the UI all on the same machine. The load scenarios run with bcrypt cost "
             f"{LOAD_BCRYPT_COST}, so that F measures the UI rather than bcrypt; the timing table runs with "
             f"cost {cost}.\n\n{header}\n## Load\n\n{table}\n\n## Account enumeration by timing\n\n"
-            f"{enumeration or 'Not run (--samples 0).'}\n")
+            f"{enumeration or 'Not run (--samples 0).'}\n\n## Production: PostgreSQL, nginx, two replicas, "
+            f"faults\n\n{production_table}\n")
         print(f"\nwritten to {doc.relative_to(ROOT)}")
     return 0
 

@@ -5,6 +5,8 @@ Kratos's names), so Kratos env overrides work, e.g.
 `SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE=3s make dev`.
 Accounts persist in .data/kratos.sqlite, OAuth2 clients and grants in
 .data/hydra.sqlite (DEV_DATA_DIR moves them); delete them to start afresh.
+KRATOS_DB=postgres runs Kratos on PostgreSQL instead: a cluster of its own in
+.data/postgres, on POSTGRES_PORT (5432), database "kratos".
 Ports: SERVE_PUBLIC_PORT and SERVE_ADMIN_PORT (Kratos's own settings), UI_PORT,
 SMTP_PORT, HYDRA_PUBLIC_PORT and HYDRA_ADMIN_PORT. DEV_HOST=localhost serves
 everything on localhost, which WebAuthn and passkeys need (they refuse an IP address).
@@ -26,7 +28,7 @@ import requests
 
 from demo_app import DemoApp
 from demo_provider import Upstream
-from stack import ROOT, Hydra, Ports, Stack, StackError, check_free
+from stack import ROOT, Hydra, Ports, Postgres, Stack, StackError, check_free, kratos_db
 
 # The demo OAuth2 client: a fixed id, so its authorize URL stays the same across restarts.
 DEMO_CLIENT_ID = "demo-app"
@@ -92,6 +94,12 @@ def main() -> int:
     if host not in ("127.0.0.1", "localhost"):
         print(f"make dev: DEV_HOST={host!r} must be 127.0.0.1 or localhost", file=sys.stderr)
         return 1
+    try:
+        postgres = Postgres(data / "postgres", port=int(os.environ.get("POSTGRES_PORT") or 5432)) \
+            if kratos_db() == "postgres" else None
+    except (StackError, ValueError) as exc:
+        print(f"make dev: {exc}", file=sys.stderr)
+        return 1
     provider, overlays = None, ()
     if os.environ.get("DEMO_PROVIDER", "").lower() in ("1", "true", "yes"):
         # A social sign-in button backed by a second Hydra that takes any email (dev tooling).
@@ -110,6 +118,11 @@ def main() -> int:
     try:
         demo_port = int(os.environ.get("DEMO_APP_PORT") or DEMO_PORT)
         check_free({"demo app": demo_port})
+        if postgres:
+            postgres.start()
+            if not postgres.has_database("kratos"):
+                postgres.create_database("kratos")
+            stack.dsn = postgres.dsn("kratos")
         stack.start()
         hydra = stack.hydra
         authorize = register_demo_client(hydra, demo_callback(demo_port))
@@ -138,6 +151,8 @@ def main() -> int:
         return 0
     finally:
         stack.stop()
+        if postgres:
+            postgres.stop()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import secrets
 import subprocess
@@ -323,14 +324,16 @@ class Stack:
             raise
         return self
 
-    def start_ui(self, timeout: float = 30) -> None:
+    def start_ui(self, timeout: float = 30, name: str = "ui", port: int | None = None, env: dict | None = None) -> None:
+        """The UI on ports.ui; or, behind a proxy that serves ports.ui (UI_URL), a replica `name` on `port`."""
+        port = port or self.ports.ui
         if self.server == "gunicorn":
             argv = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                    "--bind", f"127.0.0.1:{self.ports.ui}"]
+                    "--bind", f"127.0.0.1:{port}"]
         else:
-            argv = [sys.executable, "-m", "app", "--port", str(self.ports.ui)]
-        self._spawn("ui", argv, self.ui_environment())
-        self.wait_port("ui", self.ports.ui, timeout)
+            argv = [sys.executable, "-m", "app", "--port", str(port)]
+        self._spawn(name, argv, {**self.ui_environment(), **(env or {})})
+        self.wait_port(name, port, timeout)
 
     def spawn_hydra(self, hydra: Hydra) -> None:
         """Start a Hydra (migrated first unless in memory); ready once its admin /health/ready answers."""
@@ -394,3 +397,246 @@ class Stack:
                     return
             time.sleep(0.05)
         raise StackError(f"{name} did not listen on port {port} after {timeout:.0f}s")
+
+
+# -- PostgreSQL (KRATOS_DB=postgres) ---------------------------------------------------
+
+def postgres_bindir() -> Path | None:
+    """Debian's PostgreSQL server programs (the `postgresql` package), newest version first."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+                   if p.parent.parent.name.isdigit() else 0, reverse=True)
+    return found[0].parent if found else None
+
+
+def kratos_db() -> str:
+    """KRATOS_DB: "sqlite" (the default) or "postgres"."""
+    value = os.environ.get("KRATOS_DB", "sqlite").strip().lower() or "sqlite"
+    if value not in ("sqlite", "postgres"):
+        raise StackError(f"KRATOS_DB={value!r} is not sqlite or postgres")
+    return value
+
+
+@dataclass
+class Postgres:
+    """A throwaway PostgreSQL cluster in `datadir` (initdb, pg_ctl), its unix socket inside it.
+
+    PostgreSQL refuses to run as root: as root, initdb and pg_ctl run as the `postgres`
+    system user (Debian's package creates it), and every directory above `datadir`
+    that user could not pass through gets search permission for others (o+x: no listing).
+    The clients (createdb, psql) and the shutdown run as the caller, who can always reach
+    the socket and postmaster.pid (a pytest elsewhere may take the o+x back meanwhile).
+    """
+    datadir: Path
+    port: int = 5432
+    user: str = "kratos"
+    password: str = "kratos"  # loopback only; the unix socket trusts local users
+    log: Path | None = None
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.datadir / "socket"
+
+    @property
+    def bindir(self) -> Path:
+        found = postgres_bindir()
+        if found is None:
+            raise StackError("no PostgreSQL server under /usr/lib/postgresql: apt-get install postgresql")
+        return found
+
+    def dsn(self, database: str) -> str:
+        return (f"postgres://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
+                "?sslmode=disable&max_conns=20&max_idle_conns=4")
+
+    def _owner(self) -> tuple[int, int] | None:
+        """(uid, gid) to run as, when we are root."""
+        if os.geteuid() != 0:
+            return None
+        import pwd
+
+        try:
+            entry = pwd.getpwnam("postgres")
+        except KeyError:
+            raise StackError("running as root needs the `postgres` system user (apt-get install postgresql)") from None
+        return entry.pw_uid, entry.pw_gid
+
+    def _run(self, program: str, *args: str, check: bool = True, as_owner: bool = True) -> subprocess.CompletedProcess:
+        argv = [str(self.bindir / program), *args]
+        owner = self._owner() if as_owner else None
+        if owner:
+            argv = ["setpriv", f"--reuid={owner[0]}", f"--regid={owner[1]}", "--clear-groups", *argv]
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=self.datadir.parent,
+                              env={**base_environment(), "PGHOST": str(self.socket_dir), "PGPORT": str(self.port),
+                                   "PGUSER": self.user, "HOME": str(self.datadir.parent)})
+        if check and done.returncode:
+            last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
+            raise StackError(f"PostgreSQL {program} failed: {last[:300]}")
+        return done
+
+    def _make_reachable(self, uid: int, gid: int) -> None:
+        for parent in self.datadir.parents:
+            mode = parent.stat().st_mode
+            if parent.stat().st_uid != uid and not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+    def start(self, timeout: float = 60) -> Postgres:
+        check_free({"PostgreSQL": self.port})
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        owner = self._owner()
+        if owner:
+            self._make_reachable(*owner)
+            os.chown(self.datadir, *owner)
+        self.datadir.chmod(0o700)
+        if not (self.datadir / "PG_VERSION").exists():
+            pwfile = self.datadir.parent / f".{self.datadir.name}-password"
+            pwfile.write_text(self.password + "\n")
+            if owner:
+                os.chown(pwfile, *owner)
+            try:
+                self._run("initdb", "-D", str(self.datadir), "-U", self.user, f"--pwfile={pwfile}",
+                          "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync")
+            finally:
+                pwfile.unlink()
+        self.socket_dir.mkdir(exist_ok=True)
+        if owner:
+            os.chown(self.socket_dir, *owner)
+        self.log = self.log or self.datadir.parent / f"{self.datadir.name}.log"
+        self.log.touch()
+        if owner:
+            os.chown(self.log, *owner)
+        self._pg_ctl_start(timeout)
+        return self
+
+    def _pg_ctl_start(self, timeout: float) -> None:
+        owner = self._owner()
+        if owner:
+            self._make_reachable(*owner)
+        # Only loopback TCP and the socket inside the data dir; fsync off: the data is throwaway.
+        # -l: the server's output goes to its log, never to our pipe (which would never close).
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.socket_dir} "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "start", "-D", str(self.datadir), "-w", "-t", str(int(timeout)),
+                  "-l", str(self.log), "-o", options)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database (copied from `template`, if given); returns its DSN."""
+        self._run("createdb", *(("-T", template) if template else ()), name, as_owner=False)
+        return self.dsn(name)
+
+    def has_database(self, name: str) -> bool:
+        done = self._run("psql", "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+                         as_owner=False)
+        return done.stdout.strip() == "1"
+
+    @property
+    def pid(self) -> int | None:
+        """The running postmaster's, from postmaster.pid (checked: a stale file may name another process)."""
+        try:
+            pid = int((self.datadir / "postmaster.pid").read_text().split()[0])
+            return pid if self._running(pid) else None
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _running(self, pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            return False
+        return state != "Z" and str(self.datadir).encode() in argv
+
+    def restart(self, timeout: float = 60) -> None:
+        """Fast shutdown (every connection cut), then up again on the same data."""
+        self.stop()
+        self._pg_ctl_start(timeout)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Fast shutdown (what `pg_ctl stop -m fast` sends: SIGINT), waited for."""
+        pid = self.pid
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + timeout
+            while self._running(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if self._running(pid):
+                os.kill(pid, signal.SIGQUIT)  # immediate shutdown
+        except ProcessLookupError:
+            pass
+
+
+# -- nginx in front of UI replicas -------------------------------------------------------
+
+NGINX_PROXY = ROOT / "deploy" / "nginx-proxy.conf"
+# One line per request: when, status, the replica's status and address, times (s).
+NGINX_LOG_FORMAT = "$msec $status $upstream_status $upstream_addr $request_time $upstream_response_time $request_method"
+
+
+@dataclass
+class Nginx:
+    """Debian's nginx as a round-robin proxy on `port` over `upstreams` (ports), everything in `workdir`.
+
+    It sends deploy/nginx-proxy.conf's headers, the same as docker compose's nginx. With
+    `expose_upstream` (tests only) each response names its replica in X-Upstream.
+    """
+    workdir: Path
+    port: int
+    upstreams: tuple
+    expose_upstream: bool = False
+
+    @property
+    def access_log(self) -> Path:
+        return self.workdir / "nginx-access.log"
+
+    def config(self) -> str:
+        temp = "\n".join(f"    {kind}_temp_path {self.workdir / ('nginx-' + kind)};"
+                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        servers = "\n".join(f"        server 127.0.0.1:{port};" for port in self.upstreams)
+        upstream_header = "        add_header X-Upstream $upstream_addr always;\n" if self.expose_upstream else ""
+        return f"""daemon off;
+master_process on;
+worker_processes 1;
+pid {self.workdir / 'nginx.pid'};
+error_log {self.workdir / 'nginx-error.log'} warn;
+events {{ worker_connections 4096; }}
+http {{
+    log_format upstreams '{NGINX_LOG_FORMAT}';
+    access_log {self.access_log} upstreams;
+{temp}
+    upstream ui {{
+{servers}
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        location / {{
+            proxy_pass http://ui;
+            include {NGINX_PROXY};
+{upstream_header}        }}
+    }}
+}}
+"""
+
+    def argv(self) -> list:
+        conf = self.workdir / "nginx.conf"
+        conf.write_text(self.config())
+        # -e: the startup error log too, before the config's error_log applies.
+        return [nginx_binary(), "-c", str(conf), "-p", str(self.workdir), "-e", str(self.workdir / "nginx-error.log")]
+
+
+def nginx_binary() -> str:
+    return "/usr/sbin/nginx"
+
+
+def start_replicas(stack: Stack, count: int = 2, expose_upstream: bool = False, env: dict | None = None,
+                   timeout: float = 30) -> Nginx:
+    """`count` UI processes (ui-1, ui-2, ...) behind nginx on ports.ui, which is UI_URL; the stack
+    must have been started without its UI. stop() stops them all."""
+    ports = [free_port() for _ in range(count)]
+    for i, port in enumerate(ports, 1):
+        stack.start_ui(timeout, name=f"ui-{i}", port=port, env={"TRUSTED_PROXIES": "1", **(env or {})})
+    nginx = Nginx(stack.workdir, stack.ports.ui, tuple(ports), expose_upstream)
+    check_free({"nginx": nginx.port})
+    stack._spawn("nginx", nginx.argv(), base_environment())
+    stack.wait_port("nginx", nginx.port, timeout)
+    return nginx

@@ -3,6 +3,7 @@ are missing, and fail in CI (CI=true), where `make test` must have installed the
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 import formclient
 from kratos_versions import binary_version
-from stack import LOOPBACK_CROWD, Ports, Stack, hydra_binary, kratos_binary
+from stack import (LOOPBACK_CROWD, Ports, Postgres, Stack, free_port, hydra_binary, kratos_binary, kratos_db,
+                   postgres_bindir)
 from support import FAST_KRATOS, PRIVILEGED, recorded_versions, require
 
 
@@ -45,8 +47,10 @@ def kratos_version(kratos_bin) -> str:
 def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
                   overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False,
                   token_hook_secret: str | None = None, hydra_env: dict | None = None):
-    """Kratos (fresh in-memory SQLite), the mail sink, the UI and optionally Hydra (in memory) on free ports."""
-    stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(),
+    """Kratos (fresh in-memory SQLite, or a new PostgreSQL database with KRATOS_DB=postgres), the mail sink,
+    the UI and optionally Hydra (in memory) on free ports."""
+    dsn = kratos_database(tmp_path_factory, name) if kratos_db() == "postgres" else "memory"
+    stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(), dsn=dsn,
                   kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
                   kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra,
                   token_hook_secret=token_hook_secret, hydra_env=hydra_env or {}).start()
@@ -55,6 +59,29 @@ def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, u
         yield stack
     finally:
         stack.stop()
+
+
+# KRATOS_DB=postgres: one PostgreSQL cluster for the session, a new database for each stack.
+_postgres: list = []
+
+
+def postgres_cluster(tmp_path_factory) -> Postgres:
+    if not _postgres:
+        require(postgres_bindir() is not None, "PostgreSQL (Debian's postgresql package)")
+        _postgres.append(Postgres(tmp_path_factory.mktemp("postgres") / "data", port=free_port()).start())
+    return _postgres[0]
+
+
+def kratos_database(tmp_path_factory, name: str) -> str:
+    cluster = postgres_cluster(tmp_path_factory)
+    return cluster.create_database(f"kratos_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_postgres():
+    yield
+    while _postgres:
+        _postgres.pop().stop()
 
 
 @pytest.fixture(scope="session")

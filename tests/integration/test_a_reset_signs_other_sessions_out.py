@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from formclient import FormClient
-from integration.test_journeys import new_email, sign_in, sign_up
+from support import new_email, sign_in, sign_up
 from mailsink import wait_for_code
 
 

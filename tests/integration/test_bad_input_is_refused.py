@@ -4,7 +4,7 @@ session id. Against the real Kratos, counting in Kratos's own request log."""
 from __future__ import annotations
 
 from formclient import FormClient
-from integration.test_journeys import PASSWORD, returning_user, sign_in, sign_up, new_email
+from support import PASSWORD, returning_user, sign_in, sign_up, new_email
 from support import kratos_requests
 
 BIG = 1024 * 1024  # far over the default MAX_CONTENT_LENGTH of 64 KB

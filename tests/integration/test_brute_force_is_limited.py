@@ -9,7 +9,7 @@ import pytest
 
 from conftest import running_stack
 from formclient import FormClient
-from integration.test_journeys import INVALID_CREDENTIALS, PASSWORD, new_email, returning_user, sign_in
+from support import INVALID_CREDENTIALS, PASSWORD, new_email, returning_user, sign_in
 from mailsink import read_mails, wait_for_code
 from support import kratos_requests
 

@@ -11,7 +11,7 @@ import html5lib
 import requests
 
 from formclient import FormClient
-from integration.test_journeys import new_email, sign_out, sign_up
+from support import new_email, sign_out, sign_up
 from mailsink import mail_text, read_mails, wait_for_code
 
 WRONG_PASSWORD_DE = ("Die Zugangsdaten sind ungültig. Prüfen Sie Passwort, Benutzernamen, "

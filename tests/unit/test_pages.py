@@ -34,11 +34,12 @@ def test_stale_session_cookie_means_anonymous(client, kratos):
 
 
 def test_kratos_error_page_is_friendly_and_hides_internals(client, kratos):
+    """Kratos's own 500 (its database gone, say) is the UI's 502: the UI did not fail, and may be retried."""
     rec = kratos.answer("GET", "/self-service/errors", "flow_error")
     resp = client.get("/error?id=stub:500")
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 500
-    assert "Something went wrong" in html
+    assert resp.status_code == 502
+    assert "Sign-in service error" in html and "try again" in html
     assert rec["body"]["error"]["reason"] not in html
     assert rec["body"]["error"]["message"] not in html
 
