@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import limits
 from flask import Flask, abort, current_app, make_response, render_template, request
+from flask_babel import gettext, ngettext  # type: ignore[import-untyped]
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from limits.storage import MemoryStorage, storage_from_string
@@ -162,16 +163,16 @@ def _count(strategy: RateLimiter, entries: list[Counted]) -> int | None:
 
 def message(wait: int) -> str:
     if wait < 60:
-        amount, unit = wait, "second"
-    else:
-        amount, unit = math.ceil(wait / 60), "minute"
-    return f"Too many attempts. Try again in about {amount} {unit}{'s' if amount != 1 else ''}."
+        return str(ngettext("Too many attempts. Try again in about %(num)s second.",
+                            "Too many attempts. Try again in about %(num)s seconds.", wait))
+    return str(ngettext("Too many attempts. Try again in about %(num)s minute.",
+                        "Too many attempts. Try again in about %(num)s minutes.", math.ceil(wait / 60)))
 
 
 def too_many(page: tuple[str, int] | None, wait: int) -> Response:
     """The 429 answer: `page` (the flow shown again), or the error page without one."""
     response = make_response(page if page is not None else render_template(
-        "error.html", title="Too many attempts", message=message(wait), status=429))
+        "error.html", title=gettext("Too many attempts"), message=message(wait), status=429))
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response

@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
+from flask_babel import gettext  # type: ignore[import-untyped]
 from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -85,7 +86,7 @@ def reject_untrusted_host() -> Response | None:
     """A request for a host other than UI_URL's (Host, or X-Forwarded-Host from a trusted
     proxy) is answered 400 before anything else runs: no page may be built on that host."""
     if isinstance(request.routing_exception, SecurityError):
-        return Response("This site is not served at that address.", 400,
+        return Response(gettext("This site is not served at that address."), 400,
                         {"Content-Type": "text/plain; charset=utf-8"})
     return None
 
@@ -108,7 +109,7 @@ def reject_cross_site_post() -> Response | None:
         allowed = True
     if allowed:
         return None
-    return Response("Forms from other sites are not accepted.", 403,
+    return Response(gettext("Forms from other sites are not accepted."), 403,
                     {"Content-Type": "text/plain; charset=utf-8"})
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import ua_parser
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l, ngettext  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
 
 from . import outcomes
@@ -20,31 +21,32 @@ bp = Blueprint("sessions", __name__)
 
 # How a person names what they signed in with (Kratos's authentication_methods[].method).
 METHOD_NAMES = {
-    "password": "Password", "totp": "authenticator app", "lookup_secret": "backup code",
-    "webauthn": "security key", "passkey": "passkey", "code": "email code", "code_recovery": "recovery code",
-    "link_recovery": "recovery link", "oidc": "another account", "saml": "another account",
+    "password": _l("password"), "totp": _l("authenticator app"), "lookup_secret": _l("backup code"),
+    "webauthn": _l("security key"), "passkey": _l("passkey"), "code": _l("email code"),
+    "code_recovery": _l("recovery code"), "link_recovery": _l("recovery link"), "oidc": _l("another account"),
+    "saml": _l("another account"),
 }
 
 
 def device_name(user_agent: str | None) -> str:
     """"Chrome on Linux", from the User-Agent by ua-parser's maintained rules; else the raw string."""
     if not user_agent:
-        return "Unknown device"
+        return str(gettext("Unknown device"))
     parsed = ua_parser.parse(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent else None
     system = parsed.os.family if parsed.os else None
     if browser and system:
-        return f"{browser} on {system}"
+        return str(gettext("%(browser)s on %(system)s", browser=browser, system=system))
     return browser or system or user_agent[:80]
 
 
 def signed_in_with(session: dict[str, Any]) -> str:
     """"Password + authenticator app", rather than aal1/aal2."""
-    names = [METHOD_NAMES.get(str(m.get("method")), str(m.get("method")))
+    names = [str(METHOD_NAMES.get(str(m.get("method")), str(m.get("method"))))
              for m in session.get("authentication_methods") or [] if isinstance(m, dict) and m.get("method")]
     unique = list(dict.fromkeys(names))
     if not unique:
-        return "Unknown"
+        return str(gettext("Unknown"))
     text = " + ".join(unique)
     return text[0].upper() + text[1:]
 
@@ -57,13 +59,26 @@ def ago(timestamp: str | None, now: datetime | None = None) -> str:
         return ""
     seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
     if abs(seconds) < 60:
-        return "just now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        return str(gettext("just now"))
+    for size in (86400, 3600, 60):
         count = int(abs(seconds) // size)
         if count:
-            span = f"{count} {unit}{'s' if count != 1 else ''}"
-            return f"{span} ago" if seconds > 0 else f"in {span}"
+            return _span(size, count, past=seconds > 0)
     return ""
+
+
+def _span(size: int, count: int, past: bool) -> str:
+    """Whole phrases per unit and direction, so each language words and inflects them its own way."""
+    if size == 86400:
+        text = ngettext("%(num)s day ago", "%(num)s days ago", count) if past else \
+            ngettext("in %(num)s day", "in %(num)s days", count)
+    elif size == 3600:
+        text = ngettext("%(num)s hour ago", "%(num)s hours ago", count) if past else \
+            ngettext("in %(num)s hour", "in %(num)s hours", count)
+    else:
+        text = ngettext("%(num)s minute ago", "%(num)s minutes ago", count) if past else \
+            ngettext("in %(num)s minute", "in %(num)s minutes", count)
+    return str(text)
 
 
 def _latest_device(session: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +95,7 @@ def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[st
             "current": session is current,
             "device": device_name(device.get("user_agent")),
             "user_agent": device.get("user_agent") or "",
-            "ip": device.get("ip_address") or "unknown",
+            "ip": device.get("ip_address") or gettext("unknown"),
             "location": device.get("location") or "",
             "created": session.get("issued_at"),
             "authenticated": session.get("authenticated_at"),
@@ -93,12 +108,12 @@ def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[st
 
 # What a revoke led to, carried to the list page as ?result=KEY (never free text).
 RESULTS = {
-    "revoked": ("success", "That session was signed out."),
-    "others-revoked": ("success", "All your other sessions were signed out."),
-    "current": ("error", "To end this session, sign out."),
-    "not-yours": ("error", "That is not one of your sessions."),
-    "not-revoked": ("error", "That session could not be signed out; it may have ended already."),
-    "others-not-revoked": ("error", "Your other sessions could not be signed out. Please try again."),
+    "revoked": ("success", _l("That session was signed out.")),
+    "others-revoked": ("success", _l("All your other sessions were signed out.")),
+    "current": ("error", _l("To end this session, sign out.")),
+    "not-yours": ("error", _l("That is not one of your sessions.")),
+    "not-revoked": ("error", _l("That session could not be signed out; it may have ended already.")),
+    "others-not-revoked": ("error", _l("Your other sessions could not be signed out. Please try again.")),
 }
 
 

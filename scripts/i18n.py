@@ -85,7 +85,8 @@ def missing(locale: str, expected: Catalog) -> list[str]:
         strings = found.string if found is not None else None
         empty = not strings or (isinstance(strings, tuple) and not all(strings))
         if found is None or empty or found.fuzzy:
-            label = f"{m.context} | {m.id}" if m.context else m.id
+            msgid = m.id[0] if isinstance(m.id, tuple) else m.id  # a plural: its singular
+            label = f"{m.context} | {msgid}" if m.context else msgid
             gaps.append(("fuzzy: " if found is not None and found.fuzzy else "") + label)
     return gaps
 

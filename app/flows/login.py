@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
 
 from .. import outcomes
 from ..auth import browser, identity_label, kratos, ui_url
@@ -23,13 +23,13 @@ ADDRESS_NOT_VERIFIED = 4000010
 SIGN_IN_TO_LINK = 1010016
 
 GROUPS = (
-    ("password", "Sign in with password"),
-    ("passkey", "Sign in with a passkey"),
-    ("code", "Email me a code"),
-    ("totp", "Authenticator app"),
-    ("lookup_secret", "Use a backup code"),
-    ("webauthn", "Use a security key"),
-    ("oidc", "Sign in with another account"),
+    ("password", _l("Sign in with password")),
+    ("passkey", _l("Sign in with a passkey")),
+    ("code", _l("Email me a code")),
+    ("totp", _l("Authenticator app")),
+    ("lookup_secret", _l("Use a backup code")),
+    ("webauthn", _l("Use a security key")),
+    ("oidc", _l("Sign in with another account")),
 )
 
 
@@ -37,21 +37,21 @@ def page(flow: Flow, page: Page) -> None:
     for_app.name_the_app(flow, page, lead=gettext("Sign in to continue to"))
     linking = next((m for m in flow.messages if m.get("id") == SIGN_IN_TO_LINK), None)
     if linking is not None:
-        provider = str((linking.get("context") or {}).get("provider") or "that account")
-        page.title = f"Link {provider} to your account"
-        page.lead = (f"This email already has an account here. Sign in to it once as below, and {provider} "
-                     "will sign you in to it from then on.")
+        provider = str((linking.get("context") or {}).get("provider") or gettext("that account"))
+        page.title = gettext("Link %(provider)s to your account", provider=provider)
+        page.lead = gettext("This email already has an account here. Sign in to it once as below, and "
+                            "%(provider)s will sign you in to it from then on.", provider=provider)
     elif flow.get("refresh") and g.identity_session is not None:
-        page.title = "Confirm it's you"
-        page.lead = "To continue, please confirm it's you by signing in again as"
+        page.title = gettext("Confirm it's you")
+        page.lead = gettext("To continue, please confirm it's you by signing in again as")
         page.lead_account = identity_label(g.identity_session)
-        page.sign_out_offer = f"Not {page.lead_account}?"
+        page.sign_out_offer = gettext("Not %(account)s?", account=page.lead_account)
         page.cancel_url = page.return_to or url_for("pages.home")
         fill_refresh_identifier(flow, page.lead_account)
     elif flow.get("requested_aal") == "aal2":
-        page.title = "Second factor"
-        page.lead = "Your account has a second factor. Use it to finish signing in."
-        page.sign_out_offer = "Can't use your second factor?"
+        page.title = gettext("Second factor")
+        page.lead = gettext("Your account has a second factor. Use it to finish signing in.")
+        page.sign_out_offer = gettext("Can't use your second factor?")
 
 
 def fill_refresh_identifier(flow: Flow, identifier: str) -> None:
@@ -92,8 +92,8 @@ def start_verification(address: str, login_challenge: str | None = None) -> View
 
 
 KIND = FlowKind(
-    "login", "Sign in", ("return_to", "refresh", "aal", "login_challenge"),
-    links=(("flows.registration", "Create an account"), ("flows.recovery", "Forgot your password?")),
+    "login", _l("Sign in"), ("return_to", "refresh", "aal", "login_challenge"),
+    links=(("flows.registration", _l("Create an account")), ("flows.recovery", _l("Forgot your password?"))),
     groups=GROUPS, without_shared_fields=("passkey", "oidc", "totp", "lookup_secret"),
     when_signed_in=lambda: to_return_to(request.args.get("return_to")),
     page=page, after_submit=after_submit, limited=Limited("identifier", "SIGN_IN"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
+from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
 
 from ..auth import rule
@@ -14,7 +15,7 @@ from ..outcomes import Flow
 from .kind import FlowKind, Page
 
 # Kratos expires a code-by-email flow with its code.
-CODE_EXPIRED = "That code has expired. Enter your email address to get a new one."
+CODE_EXPIRED = _l("That code has expired. Enter your email address to get a new one.")
 
 
 def when_signed_in() -> Response:
@@ -26,11 +27,11 @@ def when_signed_in() -> Response:
 
 def page(flow: Flow, page: Page) -> None:
     if flow.get("state") == "sent_email":
-        page.lead = "Enter the code we emailed you. It works once, for a short time."
+        page.lead = gettext("Enter the code we emailed you. It works once, for a short time.")
     else:
-        page.lead = "Enter your account's email address and we will email you a code to reset your password."
+        page.lead = gettext("Enter your account's email address and we will email you a code to reset your password.")
 
 
-KIND = FlowKind("recovery", "Reset your password", ("return_to",), links=(("flows.login", "Back to sign in"),),
+KIND = FlowKind("recovery", _l("Reset your password"), ("return_to",), links=(("flows.login", _l("Back to sign in")),),
                 groups=(("code", ""),), notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in,
                 page=page, limited=Limited("email"))

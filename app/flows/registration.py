@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
 
 from ..limits import Limited
 from ..navigate import to_return_to
@@ -13,10 +13,10 @@ from . import for_app
 from .kind import FlowKind, Page
 
 GROUPS = (
-    ("password", "Sign up with a password"),
-    ("passkey", "Sign up with a passkey"),
-    ("code", "Email me a code"),
-    ("oidc", "Sign up with another account"),
+    ("password", _l("Sign up with a password")),
+    ("passkey", _l("Sign up with a passkey")),
+    ("code", _l("Email me a code")),
+    ("oidc", _l("Sign up with another account")),
 )
 
 
@@ -31,15 +31,15 @@ def page(flow: Flow, page: Page) -> None:
     for_app.name_the_app(flow, page, lead=gettext("Create an account to continue to"))
     if carried := hidden_traits(flow):
         # Step two: the details from step one travel as hidden fields.
-        page.title = "Choose how you will sign in"
-        page.lead, page.lead_account = "Step 2 of 2. Creating an account for", ", ".join(carried)
+        page.title = gettext("Choose how you will sign in")
+        page.lead, page.lead_account = gettext("Step 2 of 2. Creating an account for"), ", ".join(carried)
     elif any(node.get("group") == "profile" for node in flow.nodes):
-        page.lead = "Step 1 of 2. Your email address; next, how you will sign in."
+        page.lead = gettext("Step 1 of 2. Your email address; next, how you will sign in.")
 
 
 KIND = FlowKind(
-    "registration", "Create an account", ("return_to", "login_challenge"),
-    links=(("flows.login", "Already have an account? Sign in"),),
+    "registration", _l("Create an account"), ("return_to", "login_challenge"),
+    links=(("flows.login", _l("Already have an account? Sign in")),),
     groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
     limited=Limited("traits.email", "REGISTRATION"),
     after_success=for_app.finish_sign_up,

@@ -7,35 +7,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_date
 from flask import g, request, url_for
+from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
 
 from .. import outcomes
 from ..auth import browser, kratos, login_required, ui_url
 from ..errors import Page as ErrorPage, error_page
+from ..i18n import DEFAULT_LOCALE, current_locale
 from ..kratos import KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
 from .kind import Card, FlowKind, Page
 
 GROUPS = (
-    ("profile", "Email address"),
-    ("password", "Password"),
-    ("totp", "Authenticator app"),
-    ("lookup_secret", "Backup codes"),
-    ("webauthn", "Security keys"),
-    ("passkey", "Passkeys"),
-    ("oidc", "Linked accounts"),
+    ("profile", _l("Email address")),
+    ("password", _l("Password")),
+    ("totp", _l("Authenticator app")),
+    ("lookup_secret", _l("Backup codes")),
+    ("webauthn", _l("Security keys")),
+    ("passkey", _l("Passkeys")),
+    ("oidc", _l("Linked accounts")),
 )
 
 WHY = {
-    "profile": "The address you sign in with, and where we send codes.",
-    "password": "Signs you in together with your email address.",
-    "totp": "A six-digit code from an app on your phone, asked for after you sign in. "
-            "It keeps your account safe even if your password leaks.",
-    "lookup_secret": "One-time codes for signing in when you do not have your phone. Keep them somewhere safe.",
-    "webauthn": "A hardware key you touch to confirm it's you, as a second step.",
-    "passkey": "Sign in with your fingerprint, face or screen lock instead of a password.",
-    "oidc": "Sign in with an account you have elsewhere.",
+    "profile": _l("The address you sign in with, and where we send codes."),
+    "password": _l("Signs you in together with your email address."),
+    "totp": _l("A six-digit code from an app on your phone, asked for after you sign in. "
+               "It keeps your account safe even if your password leaks."),
+    "lookup_secret": _l("One-time codes for signing in when you do not have your phone. Keep them somewhere safe."),
+    "webauthn": _l("A hardware key you touch to confirm it's you, as a second step."),
+    "passkey": _l("Sign in with your fingerprint, face or screen lock instead of a password."),
+    "oidc": _l("Sign in with an account you have elsewhere."),
 }
 
 # Node names whose presence means the method is on (Kratos offers to remove what exists).
@@ -86,14 +89,16 @@ def _since(credential: Any) -> str | None:
         moment = datetime.fromisoformat(str(credential.get("created_at")).replace("Z", "+00:00"))
     except (AttributeError, ValueError):
         return None
-    return f"{moment.day} {moment:%B %Y}"
+    locale = current_locale()
+    # "1 December 2026" in English; each other language its own long date.
+    return format_date(moment, "d MMMM y" if locale == DEFAULT_LOCALE else "long", locale=locale)
 
 
 def _state(on: bool, credential: Any) -> str:
     if not on:
-        return "Not set up"
+        return str(gettext("Not set up"))
     since = _since(credential) if credential else None
-    return f"On since {since}" if since else "On"
+    return str(gettext("On since %(date)s", date=since) if since else gettext("On"))
 
 
 def cards(flow: Flow, credentials: dict[str, Any] | None = None) -> dict[str, Card]:
@@ -109,29 +114,29 @@ def cards(flow: Flow, credentials: dict[str, Any] | None = None) -> dict[str, Ca
         found["password"].state, found["password"].on = _state(True, credentials.get("password")), True
     totp, codes = found.get("totp"), found.get("lookup_secret")
     if totp and any(n.get("attributes", {}).get("id") == "totp_qr" for n in flow.nodes):
-        totp.enrol = "Add authenticator app"
+        totp.enrol = gettext("Add authenticator app")
     if totp and totp.on and codes and not codes.on:
-        totp.next_step = ("Next, create backup codes in case you lose your phone.", "#group-lookup_secret")
+        totp.next_step = (gettext("Next, create backup codes in case you lose your phone."), "#group-lookup_secret")
     if codes and any((n.get("attributes") or {}).get("id") == "lookup_secret_codes" for n in flow.nodes):
-        codes.download = ("Download the codes as a text file", url_for("flows.backup_codes", flow=flow.id))
+        codes.download = (gettext("Download the codes as a text file"), url_for("flows.backup_codes", flow=flow.id))
     return found
 
 
 def page(flow: Flow, page: Page) -> None:
     page.cards = cards(flow, identity_credentials())
     password_on = page.cards.get("password") and page.cards["password"].on
-    _relabel(flow, "profile", "method", "Save email address")
-    _relabel(flow, "password", "method", "Change password" if password_on else "Set password")
-    _relabel(flow, "totp", "method", "Verify and turn on")
+    _relabel(flow, "profile", "method", gettext("Save email address"))
+    _relabel(flow, "password", "method", gettext("Change password") if password_on else gettext("Set password"))
+    _relabel(flow, "totp", "method", gettext("Verify and turn on"))
     methods = _session_methods()
     if methods and methods <= RECOVERY_METHODS and request.args.get("show") != "all":
         # Signed in by a recovery code: what the user came for is a new password.
-        page.title = "Set a new password"
-        page.lead = "Choose a new password for your account. You are signed in, so it takes effect at once."
+        page.title = gettext("Set a new password")
+        page.lead = gettext("Choose a new password for your account. You are signed in, so it takes effect at once.")
         page.only_groups = ("password",)
-        _relabel(flow, "password", "method", "Set new password")
-        page.links = [(page.return_to or url_for("pages.home"), "Continue without changing it"),
-                      (url_for("flows.settings", show="all"), "All account settings")]
+        _relabel(flow, "password", "method", gettext("Set new password"))
+        page.links = [(page.return_to or url_for("pages.home"), gettext("Continue without changing it")),
+                      (url_for("flows.settings", show="all"), gettext("All account settings"))]
         return
     page.reauthenticate_url = url_for("flows.login", refresh="true", return_to=ui_url(url_for("flows.settings")))
 
@@ -152,12 +157,12 @@ def backup_codes() -> Response | ErrorPage:
     outcome = outcomes.interpret(kratos().get_flow(browser(), "settings", flow_id)) if is_kratos_id(flow_id) else None
     lines = backup_code_lines(outcome.flow.data) if isinstance(outcome, ShowFlow) else []
     if not lines:
-        return error_page(404, "No backup codes to download",
-                          "Open your settings and show or create your backup codes first.")
-    text = "Backup codes for your account. Each code works once.\n\n" + "\n".join(lines) + "\n"
+        return error_page(404, gettext("No backup codes to download"),
+                          gettext("Open your settings and show or create your backup codes first."))
+    text = gettext("Backup codes for your account. Each code works once.") + "\n\n" + "\n".join(lines) + "\n"
     return Response(text, mimetype="text/plain", headers={
         "Content-Disposition": 'attachment; filename="backup-codes.txt"', "Cache-Control": "no-store"})
 
 
-KIND = FlowKind("settings", "Account settings", ("return_to",), requires_session=True, cards=True,
+KIND = FlowKind("settings", _l("Account settings"), ("return_to",), requires_session=True, cards=True,
                 groups=GROUPS, page=page)

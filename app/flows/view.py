@@ -14,6 +14,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -31,10 +32,10 @@ _NOT_PREFILLED_TYPES = {"password", "hidden", "submit", "button"}
 _NOT_PREFILLED_NAMES = {"csrf_token", "code", "totp_code", "lookup_secret"}
 
 NOTICES = {
-    Reason.EXPIRED: "That form had expired, so we started a new one. Please check your details and try again.",
-    Reason.CSRF: ("For your security we could not accept that form (it may have been open in another tab). "
-                  "Please try again."),
-    Reason.RESTART: "That form is no longer valid, so we started a new one.",
+    Reason.EXPIRED: _l("That form had expired, so we started a new one. Please check your details and try again."),
+    Reason.CSRF: _l("For your security we could not accept that form (it may have been open in another tab). "
+                    "Please try again."),
+    Reason.RESTART: _l("That form is no longer valid, so we started a new one."),
 }
 
 # Where Kratos's continue_with sends the user next, most specific first.
