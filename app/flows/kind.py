@@ -81,3 +81,5 @@ class FlowKind:
     after_submit: Callable[[Flow, MultiDict[str, str]], View | None] | None = None
     # after a submit Kratos accepted (its JSON body), a response that replaces the usual next page.
     after_success: Callable[[Any], View | None] | None = None
+    # The submitted flow still as Kratos has it, when its answer was "not found" (None: start over).
+    done_despite_not_found: bool = False

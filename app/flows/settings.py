@@ -123,6 +123,11 @@ def cards(flow: Flow, credentials: dict[str, Any] | None = None) -> dict[str, Ca
 
 
 def page(flow: Flow, page: Page) -> None:
+    identity = flow.get("identity")
+    if isinstance(identity, dict) and g.identity_session is not None:
+        # The flow carries the identity as saved (a new email, say): the header names that one,
+        # not the one whoami gave before this change.
+        g.identity_session = {**g.identity_session, "identity": identity}
     page.cards = cards(flow, identity_credentials())
     password_on = page.cards.get("password") and page.cards["password"].on
     _relabel(flow, "profile", "method", gettext("Save email address"))

@@ -185,16 +185,20 @@ def ask_for_code(page, stack, flow: str, email: str) -> None:
     assert_accessible(page, f"{flow}, code step")
 
 
-def enter_expired_code(page, flow: str, code: str) -> None:
+def enter_expired_code(page, flow: str, code: str, kratos_version: str) -> None:
     field(page, "code").fill(code)
     button(page, "method", "code").click()
-    # The code is refused and the first step is offered again, with the UI's notice saying why.
-    expect(field(page, "email")).to_be_visible()
-    expect(page.locator(".notice")).to_be_visible()
+    if flow == "recovery" and kratos_version != "v1.3.1":
+        # Kratos v26 answers an expired recovery code as it answers a wrong one (4060006), on the same flow.
+        expect(page.locator('[data-message-id="4060006"]')).to_be_visible()
+    else:
+        # The code is refused and the first step is offered again, with the UI's notice saying why.
+        expect(field(page, "email")).to_be_visible()
+        expect(page.locator(".notice")).to_be_visible()
     assert_accessible(page, f"{flow}, expired code")
 
 
-def test_recovery_and_verification_both_steps_and_an_expired_code(short_codes, tab):
+def test_recovery_and_verification_both_steps_and_an_expired_code(short_codes, tab, kratos_version):
     stack, page = short_codes, tab
     email = new_email("axe-codes")
     sign_up(page, stack, email)
@@ -215,9 +219,9 @@ def test_recovery_and_verification_both_steps_and_an_expired_code(short_codes, t
     verification_code, _ = wait_for_code(stack.maildir, email, seen=mails)
 
     time.sleep(CODE_LIFESPAN + 1)
-    enter_expired_code(verification, "verification", verification_code)
+    enter_expired_code(verification, "verification", verification_code, kratos_version)
     other.close()
-    enter_expired_code(page, "recovery", recovery_code)
+    enter_expired_code(page, "recovery", recovery_code, kratos_version)
 
 
 def test_error_pages(tmp_path_factory, kratos_bin, tab):
