@@ -99,7 +99,7 @@ def test_sign_in_with_a_second_factor_on_alternate_replicas(replicas):
     sign_up(replicas, email, client=browser)
     settings = browser.get(replicas.ui_url + "/settings")
     secret = totp_secret(settings)
-    saved = settings.submit({"totp_code": totp(secret)}, button="Save", form_id="group-totp")
+    saved = settings.submit({"totp_code": totp(secret)}, button="Verify and turn on", form_id="group-totp")
     assert "Your changes have been saved!" in saved.text
     sign_out(browser, replicas)
     browser.replicas = []
@@ -118,7 +118,7 @@ def test_stale_privilege_change_resumes_after_reauthentication_on_another_replic
     settings = browser.get(replicas.ui_url + "/settings")
     time.sleep(PRIVILEGED + 1)
     browser.replicas = []
-    page = settings.submit({"password": "After-refresh-1"}, button="Save", form_id="group-password")
+    page = settings.submit({"password": "After-refresh-1"}, button="Change password", form_id="group-password")
     assert urlsplit(page.url).path == "/login" and "Confirm it's you" in page.text
     back = page.submit({"password": PASSWORD}, button="Sign in")
     assert urlsplit(back.url).path == "/settings" and "Your changes have been saved!" in back.text
@@ -137,7 +137,7 @@ def test_recovery_on_alternate_replicas(replicas):
     code, _ = wait_for_code(replicas.maildir, email, seen=mails)
     settings = page.submit({"code": code}, button="Continue")
     assert urlsplit(settings.url).path == "/settings" and "You successfully recovered your account" in settings.text
-    done = settings.submit({"password": "Recovered-passw0rd"}, button="Save", form_id="group-password")
+    done = settings.submit({"password": "Recovered-passw0rd"}, button="Set new password", form_id="group-password")
     assert "Your changes have been saved!" in done.text
     browser.assert_alternated(4)
     sign_out(browser, replicas)
@@ -152,7 +152,7 @@ def test_revoking_a_session_on_one_replica_signs_it_out_on_both(replicas):
     page = laptop.get(replicas.ui_url + "/sessions")
     other = next(f for f in page.forms if f.inputs.get("session_id") and "Phone-Browser/2.0" in _row_text(page, f))
     page.forms = [other]
-    after = page.submit(button="Sign out")
+    after = page.submit(button="Yes, sign it out")
     assert "That session was signed out." in after.text
     for _ in range(2):  # once on each replica
         assert "You are not signed in" in signed_in_as(phone, replicas)
