@@ -99,12 +99,16 @@ class Page(Parsed):
         return self.resp.status_code
 
     def form(self, button_text: str | None = None, form_id: str | None = None) -> Form:
-        """The page's own form (in <main>) with that button, else the header's or footer's."""
-        for form in sorted(self.forms, key=lambda f: not f.in_main):
-            if form_id is not None and form.id != form_id:
-                continue
-            if button_text is None or any(button_text in b[2] for b in form.buttons if b[3] != "button"):
-                return form
+        """The page's own form (in <main>) with that button, else the header's or footer's;
+        like a person, the button labelled exactly so before one whose label contains it."""
+        ordered = sorted(self.forms, key=lambda f: not f.in_main)
+        for exact in (True, False):
+            for form in ordered:
+                if form_id is not None and form.id != form_id:
+                    continue
+                labels = [b[2] for b in form.buttons if b[3] != "button"]
+                if button_text is None or any(button_text == t if exact else button_text in t for t in labels):
+                    return form
         raise AssertionError(f"no form with a {button_text!r} button on {self.url}: {self.text[:300]}")
 
     def submission(self, values: dict | None = None, button: str | None = None,

@@ -24,7 +24,7 @@ def test_a_password_change_in_settings_signs_the_other_session_out(stack):
     assert whoami_status(stack, thief) == 200
 
     page = laptop.get(stack.ui_url + "/settings")
-    saved = page.submit({"password": "Changed-passw0rd"}, button="Save", form_id="group-password")
+    saved = page.submit({"password": "Changed-passw0rd"}, button="Change password", form_id="group-password")
     assert ("success", "Your changes have been saved!") in saved.messages
 
     assert whoami_status(stack, thief) == 401
@@ -48,7 +48,7 @@ def test_recovery_by_code_signs_the_other_session_out_and_keeps_the_recovering_o
     assert whoami_status(stack, thief) == 401
     assert whoami_status(stack, owner) == 200
 
-    done = settings.submit({"password": "Recovered-passw0rd"}, button="Save", form_id="group-password")
+    done = settings.submit({"password": "Recovered-passw0rd"}, button="Set new password", form_id="group-password")
     assert done.status == 200
     assert "You are not signed in" in thief.get(stack.ui_url + "/").text
     assert whoami_status(stack, owner) == 200

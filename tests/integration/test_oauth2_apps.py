@@ -285,7 +285,7 @@ def test_a_forgotten_password_in_the_middle_of_an_apps_sign_in_ends_at_the_app(a
     code, _ = wait_for_code(apps_stack.maildir, email, seen=mails)
     settings = sent.submit({"code": code}, button="Continue")
     assert urlsplit(settings.url).path == "/settings"
-    saved = submit(settings, {"password": "Recovered-passw0rd"}, button="Save", form_id="group-password")
+    saved = submit(settings, {"password": "Recovered-passw0rd"}, button="Set new password", form_id="group-password")
     # Back to the app's sign-in, where Kratos asks to confirm it is you (Hydra had not
     # remembered this browser), then the app's consent comes.
     page = saved.page

@@ -37,7 +37,7 @@ def test_sign_in_offers_the_provider_by_name(oidc_stack):
     stack, _ = oidc_stack
     for path in ("/login", "/registration"):
         page = FormClient().get(stack.ui_url + path)
-        group = doc(page).find(".//fieldset[@id='group-oidc']")
+        group = doc(page).find(".//form[@id='group-oidc']")
         assert group is not None, path
         buttons = {"".join(b.itertext()).strip(): b.get("value") for b in group.iter("button")}
         assert any(PROVIDER_LABEL in text for text in buttons), buttons
