@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import PASSWORD, expect_home, focused_id, new_email, sign_in, sign_out, sign_up, type_and_enter
+from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up, type_and_enter
 from browser.test_second_factors import enrol_totp
 from mailsink import wait_for_code
 from support import totp
