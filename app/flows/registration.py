@@ -40,7 +40,9 @@ def page(flow: Flow, page: Page) -> None:
 KIND = FlowKind(
     "registration", _l("Create an account"), ("return_to", "login_challenge"),
     links=(("flows.login", _l("Already have an account? Sign in")),),
-    groups=GROUPS, when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
+    # The provider supplies the email; the profile form alone asks for it.
+    groups=GROUPS, without_shared_fields=("oidc",),
+    when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
     limited=Limited("traits.email", "REGISTRATION"),
     after_success=for_app.finish_sign_up,
 )

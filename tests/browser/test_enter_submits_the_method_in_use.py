@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import PASSWORD, expect_home, focused_id, new_email, sign_in, sign_out, sign_up, type_and_enter
+from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, sign_up, type_and_enter
 from browser.test_second_factors import enrol_totp
 from mailsink import wait_for_code
 from support import totp
@@ -92,7 +92,7 @@ def test_a_failed_submit_focuses_the_error_summary_linking_to_the_field(stack, s
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert focused_id(page) == "error-summary"  # read first, without JavaScript
+    expect(summary).to_be_focused()  # read first, without JavaScript (autofocus, once rendered)
     field = page.locator("#group-password").get_by_label("Password")
     expect(field).to_have_attribute("aria-invalid", "true")
     described = field.get_attribute("aria-describedby").split()

@@ -72,15 +72,15 @@ def sign_in(page, stack, email: str, password: str = PASSWORD) -> None:
     button(form, "method", "password").click()
 
 
+def open_totp_enrolment(page) -> None:
+    """Settings keep the QR code and secret behind the "Add authenticator app" disclosure."""
+    page.locator("#group-totp details.enrol > summary").click()
+    expect(page.locator("#totp_secret_key")).to_be_visible()
+
+
 def sign_out(page) -> None:
     page.locator('header form[action="/logout"] button').click()
     expect(page).to_have_url(re.compile(r"/login\?flow="))
-
-
-def open_totp_enrolment(page) -> None:
-    """The QR code and secret show only once asked for (the card's disclosure)."""
-    page.locator("#group-totp details.enrol > summary").click()
-    expect(page.locator("#totp_secret_key")).to_be_visible()
 
 
 def test_home_registration_settings_and_sign_out_pages(short_codes, tab):
@@ -112,9 +112,28 @@ def test_home_registration_settings_and_sign_out_pages(short_codes, tab):
 
 
 def test_sessions_page(short_codes, tab):
-    sign_up(tab, short_codes, new_email("axe-sessions"))
-    tab.goto(short_codes.ui_url + "/sessions")
-    assert_accessible(tab, "sessions")
+    stack, page = short_codes, tab
+    email = new_email("axe-sessions")
+    sign_up(page, stack, email)
+    page.goto(stack.ui_url + "/sessions")
+    assert_accessible(page, "sessions, this one only")
+
+    # A second device, so the page has a session to sign out, its confirmation and its result.
+    other = page.context.browser.new_context(locale=page.evaluate("navigator.language"))
+    device = other.new_page()
+    sign_in(device, stack, email)
+    expect(device).to_have_url(stack.ui_url + "/")
+    page.reload()
+    row = page.locator("table.sessions tbody tr:not(.current)")
+    expect(row).to_have_count(1)
+    assert_accessible(page, "sessions, another device")
+    row.locator("summary").click()
+    expect(row.locator('form button[type="submit"]')).to_be_visible()
+    assert_accessible(page, "sessions, sign-out confirmation open")
+    row.locator('form button[type="submit"]').click()
+    expect(page.locator("#result")).to_be_visible()
+    assert_accessible(page, "sessions, result")
+    other.close()
 
 
 def test_oauth2_consent_and_sign_out_pages(oauth2_stack, tab):
@@ -228,7 +247,8 @@ def test_error_pages(tmp_path_factory, kratos_bin, tab):
     with running_stack(tmp_path_factory, "axe-errors") as stack:
         assert tab.goto(stack.ui_url + "/no-such-page").status == 404
         assert_accessible(tab, "404")
-        assert tab.goto(stack.ui_url + "/error?id=stub:500").status == 500
+        # Kratos's own 500 is the UI's 502 (a gateway's: Kratos failed, not this UI).
+        assert tab.goto(stack.ui_url + "/error?id=stub:500").status == 502
         assert_accessible(tab, "a Kratos error")
         tab.goto(stack.ui_url + "/login")
         stack.stop_process("kratos")

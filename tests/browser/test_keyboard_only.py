@@ -24,9 +24,12 @@ def test_sign_up_totp_sign_in_and_password_change_by_keyboard(stack, page):
 
     press(page, "Settings")
     expect(page).to_have_url(re.compile(r"/settings\?flow="))
+    expect(page.locator("#totp_secret_key")).to_be_hidden()  # until asked for
+    press(page, "Add authenticator app")  # the disclosure opens with Enter
+    expect(page.locator("#totp_secret_key")).to_be_visible()
     secret = page.locator("#totp_secret_key code").inner_text().strip()
     type_into(page, "Verify code", totp(secret))
-    press(page, "Save", key="Space")  # the first Save after the code field: the TOTP section's
+    press(page, "Verify and turn on", key="Space")
     expect(page.get_by_text("Your changes have been saved!").first).to_be_visible()
     expect(page.locator("#totp_secret_key")).to_have_count(0)  # enrolled: no secret offered any more
 
@@ -44,7 +47,7 @@ def test_sign_up_totp_sign_in_and_password_change_by_keyboard(stack, page):
     press(page, "Settings")
     expect(page).to_have_url(re.compile(r"/settings\?flow="))
     type_into(page, "Password", NEW_PASSWORD)
-    press(page, "Save")  # the first Save after the password field: the password section's
+    press(page, "Change password")
     expect(page.get_by_text("Your changes have been saved!").first).to_be_visible()
 
     press(page, "Sign out")

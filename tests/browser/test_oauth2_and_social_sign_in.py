@@ -72,6 +72,9 @@ def test_social_sign_up_then_linking_and_unlinking(oidc_stack, page):
 
     # Someone with a password account: the provider's same email asks them to link it first.
     email = new_email("linked")
+    page.goto(stack.ui_url + "/registration")  # the provider beside one email box, not two
+    expect(page.get_by_label("E-Mail")).to_have_count(1)
+    expect(page.get_by_role("button", name=re.compile(PROVIDER_LABEL))).to_be_visible()
     sign_up(page, stack, email)
     sign_out(page, stack)
     upstream.sign_in_as(email)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import PASSWORD, expect_home, focused_id, new_email, sign_in, sign_up
+from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_up
 from browser.test_second_factors import enrol_totp
 
 
@@ -50,7 +50,7 @@ def test_signing_out_a_session_asks_then_shows_a_reloadable_result(chromium, sta
 
     expect(page).to_have_url(stack.ui_url + "/sessions?result=revoked")
     expect(page.locator("#result")).to_have_text("That session was signed out.")
-    assert focused_id(page) == "result"
+    expect(page.locator("#result")).to_be_focused()  # autofocus lands once the page has rendered
     expect(other_row(page)).to_have_count(0)
     page.reload()  # a GET: no "resubmit the form?", no 405
     expect(page.locator("#result")).to_have_text("That session was signed out.")
