@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
@@ -45,8 +44,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
-    app.extensions["kratos"] = KratosClient(settings.kratos_public_url, settings.kratos_admin_url,
-                                            settings.kratos_timeout)
+    app.extensions["kratos"] = KratosClient(
+        settings.kratos_public_url, settings.kratos_admin_url, settings.kratos_timeout
+    )
     if settings.hydra_admin_url:
         app.extensions["hydra"] = HydraClient(settings.hydra_admin_url, settings.kratos_timeout)
 

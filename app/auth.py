@@ -6,10 +6,10 @@ import functools
 import logging
 import threading
 from collections import OrderedDict
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from typing import Any, Callable, TypeVar
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -50,9 +50,13 @@ def rule() -> RedirectRule:
 def browser() -> Browser:
     """The browser behind this request, as the Kratos client needs it (built once per request)."""
     if "browser" not in g:
-        g.browser = Browser(cookies=dict(request.cookies), user_agent=request.headers.get("User-Agent"),
-                            client_ip=request.remote_addr, request_id=g.get("request_id"),
-                            accept_language=html_lang())
+        g.browser = Browser(
+            cookies=dict(request.cookies),
+            user_agent=request.headers.get("User-Agent"),
+            client_ip=request.remote_addr,
+            request_id=g.get("request_id"),
+            accept_language=html_lang(),
+        )
     found: Browser = g.browser
     return found
 
@@ -103,7 +107,7 @@ def load_session() -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _seconds_left(session: dict[str, Any]) -> float | None:

@@ -40,6 +40,7 @@ def luminance(colour: str) -> float:
     def linear(c: int) -> float:
         s = c / 255
         return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
     r, g, b = (linear(c) for c in _rgb(colour))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -65,8 +66,10 @@ def theme_css(accent: str) -> str:
     """Custom properties for one accent: links and buttons stay at AA contrast in both schemes."""
     light = readable(accent, LIGHT_BACKGROUNDS, "#000000")
     dark = readable(accent, DARK_BACKGROUNDS, "#ffffff")
-    return (f":root{{--accent:{light};--accent-text:#ffffff;}}\n"
-            f"@media (prefers-color-scheme:dark){{:root{{--accent:{dark};--accent-text:{TEXT_ON_DARK_ACCENT};}}}}\n")
+    return (
+        f":root{{--accent:{light};--accent-text:#ffffff;}}\n"
+        f"@media (prefers-color-scheme:dark){{:root{{--accent:{dark};--accent-text:{TEXT_ON_DARK_ACCENT};}}}}\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -115,5 +118,6 @@ def init_app(app: Flask, settings: Settings) -> None:
         theme_url = url_for("branding.theme", v=version) if version else None
         # The default name is this UI's own word, so it is translated; a product name is not.
         name = gettext("Account") if settings.brand_name == "Account" else settings.brand_name
-        return {"brand": Brand(name, settings.brand_logo_url, settings.brand_favicon_url, settings.support_url,
-                               theme_url)}
+        return {
+            "brand": Brand(name, settings.brand_logo_url, settings.brand_favicon_url, settings.support_url, theme_url)
+        }

@@ -33,8 +33,11 @@ def _secret(name: str, required: bool) -> str | None:
     if not value and not required:
         return None
     if len(value) < 32:
-        raise ConfigError(f"{name} must be set to at least 32 random characters" if not value
-                          else f"{name} is shorter than 32 characters")
+        raise ConfigError(
+            f"{name} must be set to at least 32 random characters"
+            if not value
+            else f"{name} is shorter than 32 characters"
+        )
     return value
 
 
@@ -70,8 +73,7 @@ def _link(name: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None
     if not value:
         return None
     parts = urlsplit(value)
-    absolute = parts.scheme in schemes and (
-        parts.scheme == "mailto" or _HOST.fullmatch(parts.netloc) is not None)
+    absolute = parts.scheme in schemes and (parts.scheme == "mailto" or _HOST.fullmatch(parts.netloc) is not None)
     if not (absolute or _PATH.fullmatch(value)) or any(c in value for c in "\\\x00\r\n\t "):
         raise ConfigError(f"{name}={value!r} is not an {'/'.join(schemes)} URL or a path such as /static/logo.svg")
     return value
@@ -102,7 +104,7 @@ def parse_duration(name: str, value: str) -> float | None:
     return seconds
 
 
-_SIZES = {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}
+_SIZES = {"": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2}
 
 
 def parse_size(name: str, value: str) -> int:
@@ -126,9 +128,21 @@ RATE_LIMITS = {
     "RATE_LIMIT_CODE_IP": "60 per 10 minutes",
 }
 # Stores that `limits` offers with moving windows (memcached has none).
-RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel",
-                     "valkey", "valkeys", "valkey+unix", "valkey+cluster", "valkey+sentinel",
-                     "mongodb", "mongodb+srv")
+RATE_LIMIT_STORES = (
+    "memory",
+    "redis",
+    "rediss",
+    "redis+unix",
+    "redis+cluster",
+    "redis+sentinel",
+    "valkey",
+    "valkeys",
+    "valkey+unix",
+    "valkey+cluster",
+    "valkey+sentinel",
+    "mongodb",
+    "mongodb+srv",
+)
 
 
 def parse_rate_limit(name: str, value: str) -> str:
@@ -147,8 +161,10 @@ def _storage_uri(name: str, value: str) -> str:
     scheme = value.partition("://")[0].lower()
     if "://" not in value or scheme not in RATE_LIMIT_STORES:
         # The URI itself may hold a password: name its scheme only.
-        raise ConfigError(f"{name} has the unsupported scheme {scheme!r}; use one of "
-                          + ", ".join(f"{s}://" for s in RATE_LIMIT_STORES))
+        raise ConfigError(
+            f"{name} has the unsupported scheme {scheme!r}; use one of "
+            + ", ".join(f"{s}://" for s in RATE_LIMIT_STORES)
+        )
     return value
 
 
@@ -210,7 +226,7 @@ class Settings:
     token_hook_secret: str | None = None
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         public = _url("KRATOS_PUBLIC_URL", "http://127.0.0.1:4433")
         allowed = []
         for item in os.environ.get("ALLOWED_RETURN_URLS", "").split(","):
@@ -236,8 +252,7 @@ class Settings:
             allowed_return_urls=tuple(allowed),
             kratos_timeout=_seconds("KRATOS_TIMEOUT", "5"),
             session_cookie_name=cookie,
-            extend_session_within=parse_duration("EXTEND_SESSION_WITHIN",
-                                                 os.environ.get("EXTEND_SESSION_WITHIN", "")),
+            extend_session_within=parse_duration("EXTEND_SESSION_WITHIN", os.environ.get("EXTEND_SESSION_WITHIN", "")),
             trusted_proxies=_count("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")),
             ui_url=ui_url,
             hydra_public_url=hydra[0],
@@ -245,18 +260,21 @@ class Settings:
             log_format=_choice("LOG_FORMAT", "text", ("text", "json")),
             log_level=_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
             max_content_length=parse_size("MAX_CONTENT_LENGTH", os.environ.get("MAX_CONTENT_LENGTH", "64KB")),
-            rate_limits=tuple((name, parse_rate_limit(name, os.environ.get(name, default)))
-                              for name, default in RATE_LIMITS.items()),
-            rate_limit_storage_uri=_storage_uri("RATE_LIMIT_STORAGE_URI",
-                                                os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://").strip()),
+            rate_limits=tuple(
+                (name, parse_rate_limit(name, os.environ.get(name, default))) for name, default in RATE_LIMITS.items()
+            ),
+            rate_limit_storage_uri=_storage_uri(
+                "RATE_LIMIT_STORAGE_URI", os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://").strip()
+            ),
             brand_name=os.environ.get("BRAND_NAME", "").strip() or "Account",
             brand_logo_url=_link("BRAND_LOGO_URL"),
             brand_favicon_url=_link("BRAND_FAVICON_URL"),
             brand_accent=_colour("BRAND_ACCENT"),
             support_url=_link("SUPPORT_URL", ("http", "https", "mailto")),
             templates_dir=_directory("TEMPLATES_DIR"),
-            trusted_client_ids=tuple(item.strip() for item in os.environ.get("TRUSTED_CLIENT_IDS", "").split(",")
-                                     if item.strip()),
+            trusted_client_ids=tuple(
+                item.strip() for item in os.environ.get("TRUSTED_CLIENT_IDS", "").split(",") if item.strip()
+            ),
             secret_key=_secret("SECRET_KEY", required=hydra != (None, None)),
             token_hook_secret=_secret("TOKEN_HOOK_SECRET", required=False),
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 
 from .kratos import KratosUnavailable
 from .outcomes import UNAVAILABLE, Failure, Problem
@@ -12,13 +12,18 @@ Page = tuple[str, int]
 # The texts are lazy: each is looked up in the page's language when the page is rendered.
 
 PROBLEM_TEXT = {
-    Problem.UNAVAILABLE: (_l("Sign-in service unavailable"),
-                          _l("We could not reach the sign-in service. Please try again in a moment.")),
-    Problem.BAD_GATEWAY: (_l("Sign-in service error"),
-                          _l("The sign-in service had a problem answering. Please try again in a moment.")),
-    Problem.RETURN_TO_FORBIDDEN: (_l("That return address is not allowed"),
-                                  _l("The page you were sent from asked to return you to an address this site "
-                                     "does not trust.")),
+    Problem.UNAVAILABLE: (
+        _l("Sign-in service unavailable"),
+        _l("We could not reach the sign-in service. Please try again in a moment."),
+    ),
+    Problem.BAD_GATEWAY: (
+        _l("Sign-in service error"),
+        _l("The sign-in service had a problem answering. Please try again in a moment."),
+    ),
+    Problem.RETURN_TO_FORBIDDEN: (
+        _l("That return address is not allowed"),
+        _l("The page you were sent from asked to return you to an address this site does not trust."),
+    ),
     Problem.FAILED: (_l("Something went wrong"), _l("We could not complete that request. Please start again.")),
 }
 
@@ -26,8 +31,10 @@ PROBLEM_TEXT = {
 STATUS_TEXT = {
     404: (_l("Page not found"), _l("There is no page at this address.")),
     405: (_l("Not allowed"), _l("That page cannot be used this way.")),
-    413: (_l("That form is too large"),
-          _l("What was sent is larger than this site accepts, so it went no further. Please try again.")),
+    413: (
+        _l("That form is too large"),
+        _l("What was sent is larger than this site accepts, so it went no further. Please try again."),
+    ),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. Please try again.")),
 }
 
@@ -40,15 +47,21 @@ class ServiceFailure(Exception):
         self.failure = failure
 
 
-def error_page(status: int, title: str, message: str, *, retry_url: str | None = None,
-               reference: str | None = None) -> Page:
+def error_page(
+    status: int, title: str, message: str, *, retry_url: str | None = None, reference: str | None = None
+) -> Page:
     """The error page. A Kratos outage (502/503) offers a retry link back to this page when its
     address can be opened (a form's POST-only address cannot)."""
-    if retry_url is None and status in (502, 503) and request.url_rule is not None \
-            and "GET" in (request.url_rule.methods or ()):
+    if (
+        retry_url is None
+        and status in (502, 503)
+        and request.url_rule is not None
+        and "GET" in (request.url_rule.methods or ())
+    ):
         retry_url = request.full_path.rstrip("?")
-    return render_template("error.html", title=title, message=message, status=status, retry_url=retry_url,
-                           reference=reference), status
+    return render_template(
+        "error.html", title=title, message=message, status=status, retry_url=retry_url, reference=reference
+    ), status
 
 
 def render_failure(failure: Failure, retry_url: str | None = None) -> Page:
@@ -59,6 +72,7 @@ def render_failure(failure: Failure, retry_url: str | None = None) -> Page:
 def register_error_handlers(app: Flask) -> None:
     for status, (title, message) in STATUS_TEXT.items():
         app.register_error_handler(
-            status, lambda _exc, status=status, title=title, message=message: error_page(status, title, message))
+            status, lambda _exc, status=status, title=title, message=message: error_page(status, title, message)
+        )
     app.register_error_handler(KratosUnavailable, lambda _exc: render_failure(UNAVAILABLE))
     app.register_error_handler(ServiceFailure, lambda exc: render_failure(exc.failure))

@@ -26,34 +26,58 @@ class HydraClient:
     def get_consent(self, challenge: str, request_id: str | None = None) -> Answer:
         return self.admin("get_o_auth2_consent_request", challenge, request_id=request_id)
 
-    def accept_consent(self, challenge: str, *, grant_scope: list[str], audience: list[str], remember: bool,
-                       remember_for: int, id_token: dict[str, Any], access_token: dict[str, Any],
-                       request_id: str | None = None) -> Answer:
+    def accept_consent(
+        self,
+        challenge: str,
+        *,
+        grant_scope: list[str],
+        audience: list[str],
+        remember: bool,
+        remember_for: int,
+        id_token: dict[str, Any],
+        access_token: dict[str, Any],
+        request_id: str | None = None,
+    ) -> Answer:
         import ory_client
 
         body = ory_client.AcceptOAuth2ConsentRequest(
-            grant_scope=grant_scope, grant_access_token_audience=audience, remember=remember,
+            grant_scope=grant_scope,
+            grant_access_token_audience=audience,
+            remember=remember,
             remember_for=remember_for,
-            session=ory_client.AcceptOAuth2ConsentRequestSession(id_token=id_token, access_token=access_token))
-        return self.admin("accept_o_auth2_consent_request", challenge, accept_o_auth2_consent_request=body,
-                          request_id=request_id)
+            session=ory_client.AcceptOAuth2ConsentRequestSession(id_token=id_token, access_token=access_token),
+        )
+        return self.admin(
+            "accept_o_auth2_consent_request", challenge, accept_o_auth2_consent_request=body, request_id=request_id
+        )
 
     def reject_consent(self, challenge: str, error: str, description: str, request_id: str | None = None) -> Answer:
         import ory_client
 
         body = ory_client.RejectOAuth2Request(error=error, error_description=description, status_code=403)
-        return self.admin("reject_o_auth2_consent_request", challenge, reject_o_auth2_request=body,
-                          request_id=request_id)
+        return self.admin(
+            "reject_o_auth2_consent_request", challenge, reject_o_auth2_request=body, request_id=request_id
+        )
 
-    def accept_login(self, challenge: str, *, subject: str, session_id: str, amr: list[str], remember_for: int,
-                     request_id: str | None = None) -> Answer:
+    def accept_login(
+        self,
+        challenge: str,
+        *,
+        subject: str,
+        session_id: str,
+        amr: list[str],
+        remember_for: int,
+        request_id: str | None = None,
+    ) -> Answer:
         """What Kratos's own login hook sends Hydra (kratos hydra.AcceptLoginRequest)."""
         import ory_client
 
-        body = ory_client.AcceptOAuth2LoginRequest(subject=subject, identity_provider_session_id=session_id, amr=amr,
-                                                   remember=True, remember_for=remember_for)
-        return self.admin("accept_o_auth2_login_request", challenge, accept_o_auth2_login_request=body,
-                          request_id=request_id)
+        body = ory_client.AcceptOAuth2LoginRequest(
+            subject=subject, identity_provider_session_id=session_id, amr=amr, remember=True, remember_for=remember_for
+        )
+        return self.admin(
+            "accept_o_auth2_login_request", challenge, accept_o_auth2_login_request=body, request_id=request_id
+        )
 
     def get_logout(self, challenge: str, request_id: str | None = None) -> Answer:
         return self.admin("get_o_auth2_logout_request", challenge, request_id=request_id)

@@ -12,14 +12,14 @@ match on these outcomes and word them in app/oauth2.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .kratos import Answer
 from .outcomes import BAD_GATEWAY, Failure, Success
 
 
-class ChallengeProblem(str, Enum):
+class ChallengeProblem(StrEnum):
     MISSING = "missing"  # no challenge in the URL
     UNKNOWN = "unknown"  # Hydra does not know it (forged, mistyped or expired)
     USED = "used"  # already answered

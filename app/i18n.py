@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -23,6 +24,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask import Blueprint, Flask, current_app, redirect, request, url_for
+
 # Aliased: the extraction must not read these runtime msgctxts as strings of the code.
 from flask_babel import Babel, get_locale  # type: ignore[import-untyped]
 from flask_babel import pgettext as in_context
@@ -102,23 +104,30 @@ def choose_language() -> Response:
         target = rule.from_browser(current_app.config["SETTINGS"].ui_url + back)
     response = redirect(target or current_app.config["SETTINGS"].ui_url + url_for("pages.home"), code=303)
     if locale:
-        response.set_cookie(COOKIE, locale, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=current_app.config["SETTINGS"].ui_url.startswith("https:"))
+        response.set_cookie(
+            COOKIE,
+            locale,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SETTINGS"].ui_url.startswith("https:"),
+        )
     return response
 
 
 # -- dates -------------------------------------------------------------------
 
+
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def when(timestamp: Any) -> str:
@@ -127,15 +136,17 @@ def when(timestamp: Any) -> str:
     moment = _moment(timestamp)
     if moment is None:
         return timestamp if isinstance(timestamp, str) else ""
-    moment, locale = moment.astimezone(timezone.utc), current_locale()
+    moment, locale = moment.astimezone(UTC), current_locale()
     # The locale's medium date and short time, joined the locale's way ("{1}, {0}" in English).
     joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
-    shown = joined.format(format_time(moment, "short", tzinfo=timezone.utc, locale=locale),
-                          format_date(moment, "medium", locale=locale))
+    shown = joined.format(
+        format_time(moment, "short", tzinfo=UTC, locale=locale), format_date(moment, "medium", locale=locale)
+    )
     return f"{shown} UTC"
 
 
 # -- Kratos's messages -------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def kratos_catalog() -> dict[int, dict[str, Any]]:
@@ -182,8 +193,9 @@ def _placeholders(context: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         else:
             values[key] = "" if value is None else str(value)
     if "allowed_types" in context and isinstance(context["allowed_types"], list):
-        values["allowed_types"] = format_list([str(v) for v in context["allowed_types"]], style="or",
-                                              locale=current_locale())
+        values["allowed_types"] = format_list(
+            [str(v) for v in context["allowed_types"]], style="or", locale=current_locale()
+        )
     if "expired_at" in context:
         values["expired_minutes"] = _since_minutes(context["expired_at"], now)
     if "privileged_session_expires_at" in context:
@@ -235,7 +247,7 @@ def translate_message(message: Any, now: datetime | None = None) -> str:
             msgctxt = f"kratos:{entry['id']}"
             if in_context(msgctxt, entry["text"]) == entry["text"]:
                 return text  # not translated: Kratos's words are better than our own English
-            values = _placeholders(context, now or datetime.now(timezone.utc))
+            values = _placeholders(context, now or datetime.now(UTC))
             if any(name not in values for name in PLACEHOLDER.findall(entry["text"])):
                 return text  # a context without the value its words need
             translated = in_context(msgctxt, entry["text"], **values)
@@ -254,9 +266,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
-    app.jinja_env.filters["when"] = when
-    app.jinja_env.filters["kratos_text"] = kratos_text
-    app.jinja_env.globals["html_lang"] = html_lang
-    app.jinja_env.globals["languages"] = languages
-    app.jinja_env.globals["current_locale"] = current_locale
-    app.jinja_env.globals["switcher_next"] = this_page
+    app.jinja_env.filters.update(when=when, kratos_text=kratos_text)
+    app.jinja_env.globals.update(
+        html_lang=html_lang, languages=languages, current_locale=current_locale, switcher_next=this_page
+    )

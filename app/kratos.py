@@ -15,14 +15,16 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any, Iterable
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
 log = logging.getLogger(__name__)
+
 
 class KratosUnavailable(Exception):
     """Kratos (or Hydra) could not be reached or did not answer in time."""
@@ -139,12 +141,12 @@ class KratosClient:
 
     # -- transport ---------------------------------------------------------
 
-    def call(self, browser: Browser, method: str, path: str, *, params: dict[str, str] | None = None,
-             form: Any = None) -> Answer:
+    def call(
+        self, browser: Browser, method: str, path: str, *, params: dict[str, str] | None = None, form: Any = None
+    ) -> Answer:
         """One request to Kratos's public API, as `browser`."""
         prepared = requests.PreparedRequest()
-        prepared.prepare(method=method, url=self.public_url + path, params=params, data=form,
-                         headers=browser.headers())
+        prepared.prepare(method=method, url=self.public_url + path, params=params, data=form, headers=browser.headers())
         try:
             resp = self.adapter.send(prepared, timeout=self.timeout)
         except requests.RequestException as exc:
@@ -169,8 +171,13 @@ class KratosClient:
         # The browser's form is relayed as it came, so Kratos's schema-aware
         # decoder types the fields; Accept: application/json makes every
         # answer JSON instead of a redirect.
-        return self.call(browser, "POST", f"/self-service/{kind}", params={"flow": flow_id},
-                         form=with_locale(form, browser.accept_language))
+        return self.call(
+            browser,
+            "POST",
+            f"/self-service/{kind}",
+            params={"flow": flow_id},
+            form=with_locale(form, browser.accept_language),
+        )
 
     def create_logout_flow(self, browser: Browser) -> Answer:
         return self.call(browser, "GET", "/self-service/logout/browser")

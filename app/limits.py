@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-import limits
 from flask import Flask, abort, current_app, make_response, render_template, request
 from flask_babel import gettext, ngettext  # type: ignore[import-untyped]
-from werkzeug.datastructures import MultiDict
-from werkzeug.wrappers import Response
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+import limits
 
 from .config import RATE_LIMITS, ConfigError, Settings
 
@@ -59,8 +60,10 @@ def init_app(app: Flask) -> None:
     except Exception as exc:  # e.g. redis:// without the redis package
         raise ConfigError(f"RATE_LIMIT_STORAGE_URI cannot be used: {_safe_reason(exc, settings)}") from None
     table = {**RATE_LIMITS, **dict(settings.rate_limits)}
-    items = {action: (limits.parse_many(table[f"RATE_LIMIT_{action}"]),
-                      limits.parse_many(table[f"RATE_LIMIT_{action}_IP"])) for action in ACTIONS}
+    items = {
+        action: (limits.parse_many(table[f"RATE_LIMIT_{action}"]), limits.parse_many(table[f"RATE_LIMIT_{action}_IP"]))
+        for action in ACTIONS
+    }
     app.extensions["rate_limits"] = RateLimits(strategy, items, MovingWindowRateLimiter(MemoryStorage()))
 
 
@@ -84,6 +87,7 @@ def reject_oversized() -> None:
 
 
 # -- rate limits ---------------------------------------------------------------
+
 
 def normalise(identifier: str) -> str:
     """As Kratos compares identifiers: trimmed, lower case."""
@@ -163,16 +167,29 @@ def _count(strategy: RateLimiter, entries: list[Counted]) -> int | None:
 
 def message(wait: int) -> str:
     if wait < 60:
-        return str(ngettext("Too many attempts. Try again in about %(num)s second.",
-                            "Too many attempts. Try again in about %(num)s seconds.", wait))
-    return str(ngettext("Too many attempts. Try again in about %(num)s minute.",
-                        "Too many attempts. Try again in about %(num)s minutes.", math.ceil(wait / 60)))
+        return str(
+            ngettext(
+                "Too many attempts. Try again in about %(num)s second.",
+                "Too many attempts. Try again in about %(num)s seconds.",
+                wait,
+            )
+        )
+    return str(
+        ngettext(
+            "Too many attempts. Try again in about %(num)s minute.",
+            "Too many attempts. Try again in about %(num)s minutes.",
+            math.ceil(wait / 60),
+        )
+    )
 
 
 def too_many(page: tuple[str, int] | None, wait: int) -> Response:
     """The 429 answer: `page` (the flow shown again), or the error page without one."""
-    response = make_response(page if page is not None else render_template(
-        "error.html", title=gettext("Too many attempts"), message=message(wait), status=429))
+    response = make_response(
+        page
+        if page is not None
+        else render_template("error.html", title=gettext("Too many attempts"), message=message(wait), status=429)
+    )
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response

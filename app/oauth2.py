@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
-from flask_babel import gettext as _, lazy_gettext as _l  # type: ignore[import-untyped]
+from flask_babel import gettext as _  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from .auth import identity_label, kratos, rule
@@ -48,13 +49,18 @@ SCOPE_TEXT = {
 }
 
 CHALLENGE_TEXT = {
-    ChallengeProblem.MISSING: (_l("Nothing to answer here"),
-                               _l("This page is opened by an app asking for access. Start from the app.")),
-    ChallengeProblem.UNKNOWN: (_l("This request is not valid any more"),
-                               _l("It may have expired, or the link is incomplete. Go back to the app and start "
-                                  "again.")),
-    ChallengeProblem.USED: (_l("This request was already answered"),
-                            _l("You have already made this decision. Go back to the app, or start again.")),
+    ChallengeProblem.MISSING: (
+        _l("Nothing to answer here"),
+        _l("This page is opened by an app asking for access. Start from the app."),
+    ),
+    ChallengeProblem.UNKNOWN: (
+        _l("This request is not valid any more"),
+        _l("It may have expired, or the link is incomplete. Go back to the app and start again."),
+    ),
+    ChallengeProblem.USED: (
+        _l("This request was already answered"),
+        _l("You have already made this decision. Go back to the app, or start again."),
+    ),
 }
 
 # OAuth2 error codes (RFC 6749, OpenID Connect) that Hydra sends to /error, in plain words.
@@ -64,9 +70,14 @@ OAUTH2_ERRORS = {
     "invalid_client": (_l("Unknown app"), _l("The app asking for access is not registered here.")),
     "unauthorized_client": (_l("That app may not do this"), _l("The app is not allowed to make this request.")),
     "invalid_scope": (_l("The app asked for something unknown"), _l("The app asked for access that does not exist.")),
-    "unsupported_response_type": (_l("The app's request was not valid"), _l("The app asked in a way we do not support.")),
-    "invalid_redirect_uri": (_l("The app's return address is not registered"),
-                             _l("For your safety we did not send you back to that app.")),
+    "unsupported_response_type": (
+        _l("The app's request was not valid"),
+        _l("The app asked in a way we do not support."),
+    ),
+    "invalid_redirect_uri": (
+        _l("The app's return address is not registered"),
+        _l("For your safety we did not send you back to that app."),
+    ),
     "request_forbidden": (_l("Not allowed"), _l("That request is not allowed.")),
     "login_required": (_l("Please sign in"), _l("The app needs you to sign in first.")),
     "consent_required": (_l("Your consent is needed"), _l("The app needs your consent first.")),
@@ -101,9 +112,13 @@ def token_ok(purpose: str, challenge: str) -> bool:
     return hmac.compare_digest(request.form.get("csrf_token", ""), form_token(purpose, challenge))
 
 
-FORM_EXPIRED = (_l("Your form could not be accepted"),
-                _l("For your security, that form was rejected (it may be from another tab or an earlier sign-in). "
-                   "Go back to the app and start again."))
+FORM_EXPIRED = (
+    _l("Your form could not be accepted"),
+    _l(
+        "For your security, that form was rejected (it may be from another tab or an earlier sign-in). "
+        "Go back to the app and start again."
+    ),
+)
 
 
 def problem_page(outcome: HydraOutcome) -> Page:
@@ -128,6 +143,7 @@ def origins(urls: Any) -> list[str | None]:
 
 # -- consent -------------------------------------------------------------------
 
+
 def identity_claims(identity: dict[str, Any], scopes: list[str]) -> dict[str, Any]:
     """The id_token claims for what was granted: email and email_verified (from Kratos's
     verifiable addresses) for `email`, name for `profile` when the schema has one."""
@@ -138,7 +154,9 @@ def identity_claims(identity: dict[str, Any], scopes: list[str]) -> dict[str, An
         claims["email"] = email
         claims["email_verified"] = any(
             a.get("verified") is True and str(a.get("value", "")).lower() == email.lower()
-            for a in identity.get("verifiable_addresses") or [] if isinstance(a, dict))
+            for a in identity.get("verifiable_addresses") or []
+            if isinstance(a, dict)
+        )
     name = traits.get("name")
     if "profile" in scopes:
         if isinstance(name, str) and name:
@@ -173,10 +191,18 @@ def accept_consent(challenge: str, consent: dict[str, Any], identity: dict[str, 
     if settings().token_hook_secret and session and (session.get("identity") or {}).get("id") == identity.get("id"):
         # For the token hook: a refresh then extends this Kratos session.
         access[SESSION_CLAIM] = session.get("id")
-    outcome = interpret_hydra(hydra().accept_consent(
-        challenge, grant_scope=scopes, audience=list(consent.get("requested_access_token_audience") or []),
-        remember=remember, remember_for=REMEMBER_FOR if remember else 0,
-        id_token=identity_claims(identity, scopes), access_token=access, request_id=g.get("request_id")))
+    outcome = interpret_hydra(
+        hydra().accept_consent(
+            challenge,
+            grant_scope=scopes,
+            audience=list(consent.get("requested_access_token_audience") or []),
+            remember=remember,
+            remember_for=REMEMBER_FOR if remember else 0,
+            id_token=identity_claims(identity, scopes),
+            access_token=access,
+            request_id=g.get("request_id"),
+        )
+    )
     if not isinstance(outcome, Success):
         return problem_page(outcome)
     return to_issued(redirect_to(outcome))
@@ -195,8 +221,15 @@ def answered_mark(challenge: str) -> str:
 
 def remember_answered(challenge: str, view: View) -> View:
     if isinstance(view, Response):
-        view.set_cookie(ANSWERED_COOKIE, answered_mark(challenge), max_age=3600, path="/consent", httponly=True,
-                        samesite="Lax", secure=settings().ui_url.startswith("https://"))
+        view.set_cookie(
+            ANSWERED_COOKIE,
+            answered_mark(challenge),
+            max_age=3600,
+            path="/consent",
+            httponly=True,
+            samesite="Lax",
+            secure=settings().ui_url.startswith("https://"),
+        )
     return view
 
 
@@ -220,36 +253,60 @@ def consent() -> View:
         if not token_ok("consent", challenge):
             return error_page(403, *FORM_EXPIRED)
         if request.form.get("decision") == "allow":
-            return remember_answered(challenge, accept_consent(challenge, consent_request, identity,
-                                                               remember=bool(request.form.get("remember"))))
-        denied = interpret_hydra(hydra().reject_consent(challenge, "access_denied", "The user denied the request.",
-                                                        request_id=g.get("request_id")))
-        return remember_answered(challenge, to_issued(redirect_to(denied))) if isinstance(denied, Success) \
+            return remember_answered(
+                challenge,
+                accept_consent(challenge, consent_request, identity, remember=bool(request.form.get("remember"))),
+            )
+        denied = interpret_hydra(
+            hydra().reject_consent(
+                challenge, "access_denied", "The user denied the request.", request_id=g.get("request_id")
+            )
+        )
+        return (
+            remember_answered(challenge, to_issued(redirect_to(denied)))
+            if isinstance(denied, Success)
             else problem_page(denied)
-    if consent_request.get("skip") or client.get("skip_consent") \
-            or client.get("client_id") in settings().trusted_client_ids:
+        )
+    if (
+        consent_request.get("skip")
+        or client.get("skip_consent")
+        or client.get("client_id") in settings().trusted_client_ids
+    ):
         # Remembered, or a first-party app: Hydra already has (or needs no) decision.
         return accept_consent(challenge, consent_request, identity, remember=False)
     # Chrome checks form-action across the redirects after the post: Hydra, then the app's callback.
     allow_form_action(*origins(client.get("redirect_uris")))
-    return render_template("consent.html", challenge=challenge, csrf_token=form_token("consent", challenge),
-                           app=app_view(client), account=identity_label({"identity": identity}),
-                           scopes=[(s, SCOPE_TEXT.get(s)) for s in consent_request.get("requested_scope") or []
-                                   if isinstance(s, str)])
+    return render_template(
+        "consent.html",
+        challenge=challenge,
+        csrf_token=form_token("consent", challenge),
+        app=app_view(client),
+        account=identity_label({"identity": identity}),
+        scopes=[(s, SCOPE_TEXT.get(s)) for s in consent_request.get("requested_scope") or [] if isinstance(s, str)],
+    )
 
 
 def app_view(client: dict[str, Any]) -> dict[str, Any]:
     """What a page may show of an OAuth2 client: its name, and links and logo through the rule."""
     logo = rule().image_source(client.get("logo_uri"))
     allow_image(origin_of(logo))
-    links = [(label, rule().from_ory(client.get(key))) for key, label in
-             (("client_uri", _l("Website")), ("policy_uri", _l("Privacy policy")),
-              ("tos_uri", _l("Terms of service")))]
-    return {"name": str(client.get("client_name") or client.get("client_id") or _("An app")), "logo": logo,
-            "links": [(label, url) for label, url in links if url]}
+    links = [
+        (label, rule().from_ory(client.get(key)))
+        for key, label in (
+            ("client_uri", _l("Website")),
+            ("policy_uri", _l("Privacy policy")),
+            ("tos_uri", _l("Terms of service")),
+        )
+    ]
+    return {
+        "name": str(client.get("client_name") or client.get("client_id") or _("An app")),
+        "logo": logo,
+        "links": [(label, url) for label, url in links if url],
+    }
 
 
 # -- OAuth2 logout ---------------------------------------------------------------
+
 
 @bp.route("/oauth2/logout", methods=["GET", "POST"])
 def logout() -> View:
@@ -271,8 +328,12 @@ def logout() -> View:
             return redirect("/", code=303)
     elif not client.get("skip_logout_consent"):
         allow_form_action(*origins(client.get("post_logout_redirect_uris")))
-        return render_template("oauth2_logout.html", challenge=challenge, csrf_token=form_token("logout", challenge),
-                               app=app_view(client) if client else None)
+        return render_template(
+            "oauth2_logout.html",
+            challenge=challenge,
+            csrf_token=form_token("logout", challenge),
+            app=app_view(client) if client else None,
+        )
     # Hydra ends its session and, through urls.identity_provider (Kratos's admin API), Kratos's too.
     accepted = interpret_hydra(hydra().accept_logout(challenge, request_id=g.get("request_id")))
     return to_issued(redirect_to(accepted)) if isinstance(accepted, Success) else problem_page(accepted)
@@ -280,19 +341,22 @@ def logout() -> View:
 
 # -- the error page's OAuth2 part --------------------------------------------------
 
+
 def oauth2_error_page() -> Page:
     """Hydra's (and apps') redirects to /error?error=…&error_description=…. Anyone can craft
     such a link, so only known error codes are worded, in our words; the free text
     (error_description, error_hint) is never shown, and an unknown code only as a reference."""
     code = request.args.get("error", "")
-    title, message = OAUTH2_ERRORS.get(code) or (_("Something went wrong"),
-                                                 _("The app's sign-in could not be completed. Please start again "
-                                                   "from the app."))
+    title, message = OAUTH2_ERRORS.get(code) or (
+        _("Something went wrong"),
+        _("The app's sign-in could not be completed. Please start again from the app."),
+    )
     status = 403 if code == "access_denied" else 400
     return error_page(status, title, message, reference=code if _ERROR_CODE.fullmatch(code) else None)
 
 
 # -- Hydra's token hook --------------------------------------------------------------
+
 
 @bp.route("/oauth2/token-hook", methods=["POST"])
 def token_hook() -> tuple[str, int]:

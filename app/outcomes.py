@@ -9,9 +9,10 @@ lives with the views and templates (app/errors.py names each `Problem`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Iterator, TypeGuard
+from enum import StrEnum
+from typing import Any, TypeGuard
 
 from .kratos import Answer
 
@@ -66,7 +67,7 @@ class Flow:
         return any(m.get("type") == "error" for m in self.all_messages())
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why a flow had to be replaced."""
 
     EXPIRED = "expired"
@@ -74,7 +75,7 @@ class Reason(str, Enum):
     RESTART = "restart"
 
 
-class Problem(str, Enum):
+class Problem(StrEnum):
     """What went wrong when nothing on the page can fix it; app/errors.py words each."""
 
     UNAVAILABLE = "unavailable"  # Kratos could not be reached
@@ -164,8 +165,10 @@ def flow_error(outcome: Outcome) -> tuple[int, str | None] | None:
     if not isinstance(error, dict):
         return None
     code, error_id = error.get("code"), error.get("id")
-    return (code if isinstance(code, int) and 400 <= code <= 599 else 404,
-            error_id if isinstance(error_id, str) else None)
+    return (
+        code if isinstance(code, int) and 400 <= code <= 599 else 404,
+        error_id if isinstance(error_id, str) else None,
+    )
 
 
 def _redirect_browser_to(body: Any) -> str | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-
-from flask_babel import gettext as _, lazy_gettext as _l  # type: ignore[import-untyped]
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from . import outcomes
@@ -17,18 +17,23 @@ bp = Blueprint("pages", __name__)
 
 # What the user reads for a Kratos flow error, by Kratos error id.
 FRIENDLY_ERRORS = {
-    "security_csrf_violation": (_l("Your form could not be accepted"),
-                                _l("For your security, the form was rejected. Please start again; "
-                                   "if this keeps happening, clear this site's cookies.")),
-    "security_identity_mismatch": (_l("That link belongs to another account"),
-                                   _l("Sign out and open the link again.")),
+    "security_csrf_violation": (
+        _l("Your form could not be accepted"),
+        _l(
+            "For your security, the form was rejected. Please start again; "
+            "if this keeps happening, clear this site's cookies."
+        ),
+    ),
+    "security_identity_mismatch": (_l("That link belongs to another account"), _l("Sign out and open the link again.")),
     "self_service_flow_return_to_forbidden": PROBLEM_TEXT[Problem.RETURN_TO_FORBIDDEN],
     "self_service_flow_expired": (_l("That page has expired"), _l("Please start again.")),
     "session_already_available": (_l("You are already signed in"), _l("There is nothing more to do here.")),
 }
 BY_STATUS = {
-    400: (_l("That request could not be handled"),
-          _l("Something about the request was not right. Please start again.")),
+    400: (
+        _l("That request could not be handled"),
+        _l("Something about the request was not right. Please start again."),
+    ),
     401: (_l("Please sign in"), _l("You need to be signed in for that.")),
     403: (_l("Not allowed"), _l("You are not allowed to do that.")),
     404: (_l("Not found"), _l("We could not find what you were looking for.")),
@@ -36,8 +41,10 @@ BY_STATUS = {
 }
 
 
-LOGOUT_FAILED = (_l("Sign-out did not complete"),
-                 _l("We could not sign you out. Please try again, or close this browser."))
+LOGOUT_FAILED = (
+    _l("Sign-out did not complete"),
+    _l("We could not sign you out. Please try again, or close this browser."),
+)
 
 
 @bp.route("/")
@@ -60,12 +67,17 @@ def flow_error() -> Page:
             return render_failure(outcome)
         described = outcomes.flow_error(outcome)
     if described is None:
-        status, (title, message) = 404, (_("This error has expired"),
-                                         _("There are no details for this error any more. Please start again."))
+        status, (title, message) = (
+            404,
+            (_("This error has expired"), _("There are no details for this error any more. Please start again.")),
+        )
     else:
         status, kratos_error_id = described
-        title, message = FRIENDLY_ERRORS.get(kratos_error_id or "") or BY_STATUS.get(status) or (
-            _("Something went wrong"), _("We could not complete that request. Please start again."))
+        title, message = (
+            FRIENDLY_ERRORS.get(kratos_error_id or "")
+            or BY_STATUS.get(status)
+            or (_("Something went wrong"), _("We could not complete that request. Please start again."))
+        )
         if status >= 500:
             # Kratos failed (e.g. its database went away), not this UI: a gateway's 502, and "try again".
             status, (title, message) = 502, PROBLEM_TEXT[Problem.BAD_GATEWAY]
@@ -94,5 +106,3 @@ def logout() -> Response | Page | str:
     if isinstance(outcome, Failure) and outcome.kratos_broke:
         return render_failure(outcome, retry_url=url_for("pages.logout"))
     return error_page(502, *LOGOUT_FAILED, retry_url=url_for("pages.logout"))
-
-

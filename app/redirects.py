@@ -48,14 +48,15 @@ class _Prefix:
     path: str  # "" or "/some/prefix" without a trailing slash
 
     @classmethod
-    def of(cls, url: str) -> "_Prefix":
+    def of(cls, url: str) -> _Prefix:
         parsed = _parse(url)
         assert parsed is not None, url  # config.py accepted only http(s) URLs
         return cls(parsed.origin, parsed.pathname.rstrip("/"))
 
     def holds(self, url: URL) -> bool:
         return url.origin == self.origin and (
-            not self.path or url.pathname == self.path or url.pathname.startswith(self.path + "/"))
+            not self.path or url.pathname == self.path or url.pathname.startswith(self.path + "/")
+        )
 
 
 class RedirectRule:

@@ -40,19 +40,21 @@ def content_security_policy(settings: Settings, rule: RedirectRule) -> str:
     """The CSP for these settings, with `{nonce}` and `{form_action}` left to fill per response."""
     kratos = _origin(settings.kratos_browser_url)
     images = "".join(f" {origin}" for origin in image_origins(settings))  # the brand's logo and favicon
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{{nonce}}' {kratos}",
-        "style-src 'self'",
-        f"img-src 'self' data:{images}{{img_src}}",
-        f"connect-src 'self' {kratos}",
-        # Chrome applies form-action to every redirect after a form post, so this lists where
-        # a post may end up (redirects.RedirectRule.form_action_origins), plus the page's own extras.
-        "form-action 'self' " + " ".join(rule.form_action_origins()) + "{form_action}",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{{nonce}}' {kratos}",
+            "style-src 'self'",
+            f"img-src 'self' data:{images}{{img_src}}",
+            f"connect-src 'self' {kratos}",
+            # Chrome applies form-action to every redirect after a form post, so this lists where
+            # a post may end up (redirects.RedirectRule.form_action_origins), plus the page's own extras.
+            "form-action 'self' " + " ".join(rule.form_action_origins()) + "{form_action}",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
 
 
 def allow_form_action(*origins: str | None) -> None:
@@ -69,9 +71,10 @@ def apply_security_headers(response: BaseResponse) -> BaseResponse:
     headers = response.headers
     extra = "".join(f" {origin}" for origin in sorted(g.get("form_action_extra", ())))
     images = "".join(f" {origin}" for origin in sorted(g.get("img_src_extra", ())))
-    headers.setdefault("Content-Security-Policy", current_app.config["CSP"].format(nonce=csp_nonce(),
-                                                                                   form_action=extra,
-                                                                                   img_src=images))
+    headers.setdefault(
+        "Content-Security-Policy",
+        current_app.config["CSP"].format(nonce=csp_nonce(), form_action=extra, img_src=images),
+    )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
@@ -86,8 +89,9 @@ def reject_untrusted_host() -> Response | None:
     """A request for a host other than UI_URL's (Host, or X-Forwarded-Host from a trusted
     proxy) is answered 400 before anything else runs: no page may be built on that host."""
     if isinstance(request.routing_exception, SecurityError):
-        return Response(gettext("This site is not served at that address."), 400,
-                        {"Content-Type": "text/plain; charset=utf-8"})
+        return Response(
+            gettext("This site is not served at that address."), 400, {"Content-Type": "text/plain; charset=utf-8"}
+        )
     return None
 
 
@@ -109,8 +113,9 @@ def reject_cross_site_post() -> Response | None:
         allowed = True
     if allowed:
         return None
-    return Response(gettext("Forms from other sites are not accepted."), 403,
-                    {"Content-Type": "text/plain; charset=utf-8"})
+    return Response(
+        gettext("Forms from other sites are not accepted."), 403, {"Content-Type": "text/plain; charset=utf-8"}
+    )
 
 
 def trusted_script(src: str | None) -> bool:

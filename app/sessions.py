@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import ua_parser
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext as _l, ngettext  # type: ignore[import-untyped]
+from flask_babel import gettext, ngettext  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from . import outcomes
@@ -21,15 +22,21 @@ bp = Blueprint("sessions", __name__)
 
 # How a person names what they signed in with (Kratos's authentication_methods[].method).
 METHOD_NAMES = {
-    "password": _l("password"), "totp": _l("authenticator app"), "lookup_secret": _l("backup code"),
-    "webauthn": _l("security key"), "passkey": _l("passkey"), "code": _l("email code"),
-    "code_recovery": _l("recovery code"), "link_recovery": _l("recovery link"), "oidc": _l("another account"),
+    "password": _l("password"),
+    "totp": _l("authenticator app"),
+    "lookup_secret": _l("backup code"),
+    "webauthn": _l("security key"),
+    "passkey": _l("passkey"),
+    "code": _l("email code"),
+    "code_recovery": _l("recovery code"),
+    "link_recovery": _l("recovery link"),
+    "oidc": _l("another account"),
     "saml": _l("another account"),
 }
 
 
 def device_name(user_agent: str | None) -> str:
-    """"Chrome on Linux", from the User-Agent by ua-parser's maintained rules; else the raw string."""
+    """ "Chrome on Linux", from the User-Agent by ua-parser's maintained rules; else the raw string."""
     if not user_agent:
         return str(gettext("Unknown device"))
     parsed = ua_parser.parse(user_agent)
@@ -41,9 +48,12 @@ def device_name(user_agent: str | None) -> str:
 
 
 def signed_in_with(session: dict[str, Any]) -> str:
-    """"Password + authenticator app", rather than aal1/aal2."""
-    names = [str(METHOD_NAMES.get(str(m.get("method")), str(m.get("method"))))
-             for m in session.get("authentication_methods") or [] if isinstance(m, dict) and m.get("method")]
+    """ "Password + authenticator app", rather than aal1/aal2."""
+    names = [
+        str(METHOD_NAMES.get(str(m.get("method")), str(m.get("method"))))
+        for m in session.get("authentication_methods") or []
+        if isinstance(m, dict) and m.get("method")
+    ]
     unique = list(dict.fromkeys(names))
     if not unique:
         return str(gettext("Unknown"))
@@ -52,12 +62,12 @@ def signed_in_with(session: dict[str, Any]) -> str:
 
 
 def ago(timestamp: str | None, now: datetime | None = None) -> str:
-    """"3 minutes ago" for Kratos's RFC 3339 timestamps ("in 2 days" for the future)."""
+    """ "3 minutes ago" for Kratos's RFC 3339 timestamps ("in 2 days" for the future)."""
     try:
         moment = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
     except ValueError:
         return ""
-    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
     if abs(seconds) < 60:
         return str(gettext("just now"))
     for size in (86400, 3600, 60):
@@ -70,14 +80,23 @@ def ago(timestamp: str | None, now: datetime | None = None) -> str:
 def _span(size: int, count: int, past: bool) -> str:
     """Whole phrases per unit and direction, so each language words and inflects them its own way."""
     if size == 86400:
-        text = ngettext("%(num)s day ago", "%(num)s days ago", count) if past else \
-            ngettext("in %(num)s day", "in %(num)s days", count)
+        text = (
+            ngettext("%(num)s day ago", "%(num)s days ago", count)
+            if past
+            else ngettext("in %(num)s day", "in %(num)s days", count)
+        )
     elif size == 3600:
-        text = ngettext("%(num)s hour ago", "%(num)s hours ago", count) if past else \
-            ngettext("in %(num)s hour", "in %(num)s hours", count)
+        text = (
+            ngettext("%(num)s hour ago", "%(num)s hours ago", count)
+            if past
+            else ngettext("in %(num)s hour", "in %(num)s hours", count)
+        )
     else:
-        text = ngettext("%(num)s minute ago", "%(num)s minutes ago", count) if past else \
-            ngettext("in %(num)s minute", "in %(num)s minutes", count)
+        text = (
+            ngettext("%(num)s minute ago", "%(num)s minutes ago", count)
+            if past
+            else ngettext("in %(num)s minute", "in %(num)s minutes", count)
+        )
     return str(text)
 
 
@@ -90,19 +109,21 @@ def _rows(current: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[st
     rows = []
     for session in [current, *others]:
         device = _latest_device(session)
-        rows.append({
-            "id": session.get("id"),
-            "current": session is current,
-            "device": device_name(device.get("user_agent")),
-            "user_agent": device.get("user_agent") or "",
-            "ip": device.get("ip_address") or gettext("unknown"),
-            "location": device.get("location") or "",
-            "created": session.get("issued_at"),
-            "authenticated": session.get("authenticated_at"),
-            "aal": session.get("authenticator_assurance_level"),
-            "methods": signed_in_with(session),
-            "expires": session.get("expires_at"),
-        })
+        rows.append(
+            {
+                "id": session.get("id"),
+                "current": session is current,
+                "device": device_name(device.get("user_agent")),
+                "user_agent": device.get("user_agent") or "",
+                "ip": device.get("ip_address") or gettext("unknown"),
+                "location": device.get("location") or "",
+                "created": session.get("issued_at"),
+                "authenticated": session.get("authenticated_at"),
+                "aal": session.get("authenticator_assurance_level"),
+                "methods": signed_in_with(session),
+                "expires": session.get("expires_at"),
+            }
+        )
     return rows
 
 

@@ -32,7 +32,6 @@ def html_attrs(attributes: dict[str, Any]) -> Markup:
     return Markup("".join(parts))
 
 
-
 def issued_link(url: Any) -> str | None:
     """A link from Kratos data (an `a` node), through the redirect rule; a bad one is dropped."""
     checked = rule().from_ory(url if isinstance(url, str) else None)
@@ -52,13 +51,10 @@ def image_source(url: Any) -> str | None:
 def register(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters["node_value"] = node_value
-    app.jinja_env.filters["attrs"] = html_attrs
-    app.jinja_env.filters["issued_link"] = issued_link
-    app.jinja_env.filters["image_source"] = image_source
-    app.jinja_env.globals["csp_nonce"] = csp_nonce
-    app.jinja_env.globals["trusted_script"] = trusted_script
-    app.jinja_env.globals["identity_label"] = identity_label
+    app.jinja_env.filters.update(
+        node_value=node_value, attrs=html_attrs, issued_link=issued_link, image_source=image_source
+    )
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, trusted_script=trusted_script, identity_label=identity_label)
 
     @app.context_processor
     def signed_in() -> dict[str, Any]:

@@ -47,14 +47,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
 import bench_prod
-from stack import KRATOS_DIR, LOOPBACK_CROWD, ROOT, Ports, Postgres, Stack, free_port, kratos_db, kratos_version
+from stack import KRATOS_DIR, ROOT, Ports, Postgres, Stack, free_port, kratos_db, kratos_version
 
 sys.path.insert(0, str(ROOT / "tests"))
 from formclient import FormClient, Page  # noqa: E402  (a browser without JavaScript)
@@ -64,10 +64,16 @@ PASSWORD = "a-Bench-passw0rd"
 JSON = {"Accept": "application/json"}
 CONCURRENCY = (1, 16)
 LOAD_BCRYPT_COST = "4"  # the load scenarios measure the UI, not bcrypt
-LABELS = {"A": "A. UI: GET /login?flow=ID", "B": "B. Kratos: GET login flow",
-          "C": "C. UI: GET / signed in", "D": "D. Kratos: whoami",
-          "E": "E. UI: GET / anonymous", "F": "F. UI: full sign-in",
-          "G": "G. UI: GET /settings?flow=ID", "H": "H. Kratos: GET settings flow"}
+LABELS = {
+    "A": "A. UI: GET /login?flow=ID",
+    "B": "B. Kratos: GET login flow",
+    "C": "C. UI: GET / signed in",
+    "D": "D. Kratos: whoami",
+    "E": "E. UI: GET / anonymous",
+    "F": "F. UI: full sign-in",
+    "G": "G. UI: GET /settings?flow=ID",
+    "H": "H. Kratos: GET settings flow",
+}
 # (UI page, the Kratos scenarios doing the same Kratos work)
 COUNTERPARTS = (("A", ("B",)), ("C", ("D",)), ("G", ("D", "H")))
 
@@ -114,7 +120,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 def proc_stat(pid: int) -> list[str]:
     """Fields of /proc/<pid>/stat after the command name, which may hold spaces."""
     text = Path(f"/proc/{pid}/stat").read_text()
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def children(pid: int) -> list[int]:
@@ -155,14 +161,19 @@ def measured(stack: Stack, result: Result, run) -> Result:
 
 # -- load: hey, or Python threads for F ---------------------------------------------------------
 
+
 def hey_binary() -> str:
-    return bench_prod.load_generator("HEY", shutil.which("hey"), "no `hey` load generator (set HEY=/path/to/hey, "
-                                     "or run `make bench`, which installs it)")
+    return bench_prod.load_generator(
+        "HEY",
+        shutil.which("hey"),
+        "no `hey` load generator (set HEY=/path/to/hey, or run `make bench`, which installs it)",
+    )
 
 
 @dataclass
 class Target:
     """A GET of one URL with fixed headers, sent by hey."""
+
     url: str
     headers: dict
     expect: int = 200
@@ -211,8 +222,10 @@ class SignIn:
             browser = self.local.browser = FormClient("bench")
         browser.http.cookies.clear()
         try:
-            done = post_form(browser.get(self.stack.ui_url + "/login"),
-                             {"identifier": EMAIL, "password": PASSWORD, "method": "password"})
+            done = post_form(
+                browser.get(self.stack.ui_url + "/login"),
+                {"identifier": EMAIL, "password": PASSWORD, "method": "password"},
+            )
             return done.status_code == 303 and "ory_kratos_session" in browser.http.cookies
         except (requests.RequestException, StopIteration):
             return False
@@ -247,6 +260,7 @@ class SignIn:
 
 # -- setup and counts -----------------------------------------------------------------
 
+
 def csrf_of(flow: dict) -> str:
     return next(n["attributes"]["value"] for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "csrf_token")
 
@@ -259,8 +273,11 @@ def make_user(stack: Stack, email: str = EMAIL) -> str:
     """Register `email` through a browser flow; returns that browser's Cookie header (with its session)."""
     browser = requests.Session()
     flow = browser.get(stack.public_url + "/self-service/registration/browser", headers=JSON).json()
-    answer = browser.post(flow["ui"]["action"], headers=JSON, data={
-        "csrf_token": csrf_of(flow), "traits.email": email, "password": PASSWORD, "method": "password"})
+    answer = browser.post(
+        flow["ui"]["action"],
+        headers=JSON,
+        data={"csrf_token": csrf_of(flow), "traits.email": email, "password": PASSWORD, "method": "password"},
+    )
     answer.raise_for_status()
     return cookie_header(browser)
 
@@ -278,8 +295,9 @@ def make_flow(stack: Stack, kind: str, cookie: str = "") -> tuple[str, str]:
 def kratos_requests_logged(stack: Stack) -> int:
     """Requests Kratos's public API has logged as completed (its own count of calls)."""
     log = (stack.workdir / "kratos.log").read_text(errors="replace")
-    return sum(1 for line in log.splitlines()
-               if "completed handling request" in line and f":{stack.ports.public} " in line)
+    return sum(
+        1 for line in log.splitlines() if "completed handling request" in line and f":{stack.ports.public} " in line
+    )
 
 
 def kratos_errors_logged(stack: Stack) -> int:
@@ -321,8 +339,14 @@ def profile_hot_path(stack: Stack, login: tuple[str, str], session_cookie: str) 
     """pyinstrument over scenarios A and C, run in-process against the live Kratos."""
     from pyinstrument import Profiler
 
-    os.environ.update({"KRATOS_PUBLIC_URL": stack.public_url, "KRATOS_ADMIN_URL": stack.admin_url,
-                       "ALLOWED_RETURN_URLS": stack.ui_url, "UI_URL": stack.ui_url})
+    os.environ.update(
+        {
+            "KRATOS_PUBLIC_URL": stack.public_url,
+            "KRATOS_ADMIN_URL": stack.admin_url,
+            "ALLOWED_RETURN_URLS": stack.ui_url,
+            "UI_URL": stack.ui_url,
+        }
+    )
     sys.path.insert(0, str(ROOT))
     from app import create_app
 
@@ -347,8 +371,9 @@ def profile_hot_path(stack: Stack, login: tuple[str, str], session_cookie: str) 
 def start_stack(tmp: str, name: str, kratos_env: dict) -> Stack:
     """On in-memory SQLite, or with KRATOS_DB=postgres on a database of the bench's PostgreSQL cluster."""
     dsn = bench_postgres(tmp).create_database(name) if kratos_db() == "postgres" else "memory"
-    return Stack(workdir=Path(tmp) / name, ports=Ports.free(), server="gunicorn", kratos_env=kratos_env,
-                 dsn=dsn).start()
+    return Stack(
+        workdir=Path(tmp) / name, ports=Ports.free(), server="gunicorn", kratos_env=kratos_env, dsn=dsn
+    ).start()
 
 
 _postgres: list = []
@@ -374,8 +399,9 @@ def run_load(stack: Stack, quick: bool, profile: bool) -> dict:
         "E": Target(f"{stack.ui_url}/", {}),
         "F": SignIn(stack),
         "G": Target(f"{stack.ui_url}/settings?flow={settings_id}", {"Cookie": settings_cookie}),
-        "H": Target(f"{stack.public_url}/self-service/settings/flows?id={settings_id}",
-                    {"Cookie": settings_cookie, **JSON}),
+        "H": Target(
+            f"{stack.public_url}/self-service/settings/flows?id={settings_id}", {"Cookie": settings_cookie, **JSON}
+        ),
     }
     calls = {name: kratos_calls_per_request(stack, scenarios[name]) for name in "ACEG"}
     results = {}
@@ -384,43 +410,68 @@ def run_load(stack: Stack, quick: bool, profile: bool) -> dict:
             total = n_signin if name == "F" else n_fast
             scenario.run(Result(name, concurrency), max(16, total // 10))  # warm-up
             results[(name, concurrency)] = measured(
-                stack, Result(name, concurrency), lambda result: scenario.run(result, total))
+                stack,
+                Result(name, concurrency),
+                lambda result, scenario=scenario, total=total: scenario.run(result, total),
+            )
             print(f"  {name} at concurrency {concurrency}: done", file=sys.stderr, flush=True)
     return {
-        "results": results, "calls": calls, "rss": worker_peak_rss(stack),
-        "weights": {"login (passkey offered)": page_weight(stack.ui_url + "/login"),
-                    "registration, first step": page_weight(stack.ui_url + "/registration")},
+        "results": results,
+        "calls": calls,
+        "rss": worker_peak_rss(stack),
+        "weights": {
+            "login (passkey offered)": page_weight(stack.ui_url + "/login"),
+            "registration, first step": page_weight(stack.ui_url + "/registration"),
+        },
         "profile": profile_hot_path(stack, (flow_id, csrf_cookie), session_cookie) if profile else None,
     }
 
 
 # -- account enumeration by timing (issue 12, part 5) -----------------------------------------
 
+
 @dataclass
 class Probe:
     flow: str
     cases: tuple[str, str]  # what tells them apart: (an account exists, it does not)
-    values: object          # case index, sample number -> form values
+    values: object  # case index, sample number -> form values
 
     def answer(self, stack: Stack, values: dict) -> tuple[float, str]:
         """Time (s) of the UI's answer to one submission from a new browser, and what the user sees."""
         page = FormClient("bench").get(f"{stack.ui_url}/{self.flow}")
         resp = post_form(page, values)
-        seen = (f"{resp.status_code} to {urlsplit(resp.headers['Location']).path}" if resp.is_redirect
-                else f"{resp.status_code}: " + " ".join(text for _, text in Page(page.client, resp).messages))
+        seen = (
+            f"{resp.status_code} to {urlsplit(resp.headers['Location']).path}"
+            if resp.is_redirect
+            else f"{resp.status_code}: " + " ".join(text for _, text in Page(page.client, resp).messages)
+        )
         return resp.elapsed.total_seconds(), seen
 
 
 PROBES = (
-    Probe("login", ("existing account, wrong password", "unknown account"),
-          lambda case, i: {"identifier": EMAIL if case == 0 else f"nobody-{uuid.uuid4().hex}@example.com",
-                           "password": "not-the-password-1", "method": "password"}),
-    Probe("recovery", ("existing address", "unknown address"),
-          lambda case, i: {"email": EMAIL if case == 0 else f"nobody-{uuid.uuid4().hex}@example.com",
-                           "method": "code"}),
-    Probe("registration", ("address taken", "new address"),
-          lambda case, i: {"traits.email": EMAIL if case == 0 else f"new-{uuid.uuid4().hex}@example.com",
-                           "password": PASSWORD, "method": "password"}),
+    Probe(
+        "login",
+        ("existing account, wrong password", "unknown account"),
+        lambda case, i: {
+            "identifier": EMAIL if case == 0 else f"nobody-{uuid.uuid4().hex}@example.com",
+            "password": "not-the-password-1",
+            "method": "password",
+        },
+    ),
+    Probe(
+        "recovery",
+        ("existing address", "unknown address"),
+        lambda case, i: {"email": EMAIL if case == 0 else f"nobody-{uuid.uuid4().hex}@example.com", "method": "code"},
+    ),
+    Probe(
+        "registration",
+        ("address taken", "new address"),
+        lambda case, i: {
+            "traits.email": EMAIL if case == 0 else f"new-{uuid.uuid4().hex}@example.com",
+            "password": PASSWORD,
+            "method": "password",
+        },
+    ),
 )
 
 
@@ -457,8 +508,11 @@ def timing(tmp: str, samples: int, bcrypt_cost: str | None) -> list[dict]:
     finally:
         stack.stop()
     matched = f"{statistics.median(rows[0]['times'][0]):.0f}ms"
-    stack = start_stack(tmp, "matched", {**cost, "HASHERS_ARGON2_EXPECTED_DURATION": matched,
-                                         "HASHERS_ARGON2_EXPECTED_DEVIATION": "5ms"})
+    stack = start_stack(
+        tmp,
+        "matched",
+        {**cost, "HASHERS_ARGON2_EXPECTED_DURATION": matched, "HASHERS_ARGON2_EXPECTED_DEVIATION": "5ms"},
+    )
     try:
         label = f", Kratos's delay for unknown accounts set to {matched} ± 5ms"
         return rows + run_enumeration(stack, samples, PROBES[:1], label)
@@ -467,14 +521,17 @@ def timing(tmp: str, samples: int, bcrypt_cost: str | None) -> list[dict]:
 
 
 def shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def enumeration_report(rows: list[dict], cost: str, samples: int) -> str:
-    lines = [f"### What Kratos leaks through timing (bcrypt cost {cost}, {samples} samples per case)", "",
-             "| flow | case 1 | case 2 | median 1 / 2, ms | p95 1 / 2, ms | difference of medians | "
-             "case-2 answers outside case 1's range | what the user sees, 1 / 2 | verdict |",
-             "|---|---|---|---:|---:|---:|---:|---|---|"]
+    lines = [
+        f"### What Kratos leaks through timing (bcrypt cost {cost}, {samples} samples per case)",
+        "",
+        "| flow | case 1 | case 2 | median 1 / 2, ms | p95 1 / 2, ms | difference of medians | "
+        "case-2 answers outside case 1's range | what the user sees, 1 / 2 | verdict |",
+        "|---|---|---|---:|---:|---:|---:|---|---|",
+    ]
     for row in rows:
         (one, two), probe = row["times"], row["probe"]
         m1, m2 = statistics.median(one), statistics.median(two)
@@ -490,26 +547,33 @@ def enumeration_report(rows: list[dict], cost: str, samples: int) -> str:
         seen = [" / ".join(shorten(s) for s in sorted(set(case))) for case in row["seen"]]
         if not set(row["seen"][0]) & set(row["seen"][1]):
             verdict = f"the answer itself tells them apart; timing: {verdict}"
-        lines.append(f"| {row['label']} | {probe.cases[0]} | {probe.cases[1]} | {m1:.1f} / {m2:.1f} | "
-                     f"{percentile(one, 95):.1f} / {percentile(two, 95):.1f} | {m1 - m2:+.1f} ms | "
-                     f"{outside:.0%} | {seen[0]} / {seen[1]} | {verdict} |")
-    lines += ["", "Times are the UI's answer to the form's POST (request sent to response headers read), "
-              "each from a new browser with a new flow, the two cases alternating. The UI does the same work "
-              "in both cases of a flow, so a difference is Kratos's. These are loopback figures: over a network, "
-              "jitter hides a difference of a millisecond or so from one answer, though not from many."]
+        lines.append(
+            f"| {row['label']} | {probe.cases[0]} | {probe.cases[1]} | {m1:.1f} / {m2:.1f} | "
+            f"{percentile(one, 95):.1f} / {percentile(two, 95):.1f} | {m1 - m2:+.1f} ms | "
+            f"{outside:.0%} | {seen[0]} / {seen[1]} | {verdict} |"
+        )
+    lines += [
+        "",
+        "Times are the UI's answer to the form's POST (request sent to response headers read), "
+        "each from a new browser with a new flow, the two cases alternating. The UI does the same work "
+        "in both cases of a flow, so a difference is Kratos's. These are loopback figures: over a network, "
+        "jitter hides a difference of a millisecond or so from one answer, though not from many.",
+    ]
     return "\n".join(lines)
 
 
 # -- report ------------------------------------------------------------------------------
 
+
 def machine() -> str:
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-               platform.processor() or "unknown CPU")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )
     mem = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
     memory = f"{int(mem.group(1)) / 1024 / 1024:.1f} GB memory" if mem else "memory unknown"
-    return (f"{os.cpu_count()} cores ({cpu}), {memory}, Python {platform.python_version()}, "
-            f"Kratos {kratos_version()}")
+    return f"{os.cpu_count()} cores ({cpu}), {memory}, Python {platform.python_version()}, Kratos {kratos_version()}"
 
 
 def load_average() -> str:
@@ -529,20 +593,28 @@ def own_time(results: dict, page: str, kratos: tuple, concurrency: int) -> tuple
 
 def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
     results = data["results"]
-    lines = ["| scenario | load from | concurrency | req/s | p50 ms | p95 ms | p99 ms | UI CPU ms/req | "
-             "Kratos CPU ms/req | errors | Kratos errors |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| scenario | load from | concurrency | req/s | p50 ms | p95 ms | p99 ms | UI CPU ms/req | "
+        "Kratos CPU ms/req | errors | Kratos errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for (name, concurrency), r in results.items():
-        lines.append(f"| {LABELS[name]} | {r.driver} | {concurrency} | {r.rps:.0f} | {r.pct(50):.1f} | "
-                     f"{r.pct(95):.1f} | {r.pct(99):.1f} | {r.ui_ms:.2f} | {r.kratos_ms:.2f} | {r.errors} | "
-                     f"{r.kratos_errors} |")
-    lines += ["", "CPU per request is the user+system time of the UI's processes (gunicorn master and "
-              "workers) and of Kratos, read from `/proc/<pid>/stat` before and after each run and divided by "
-              "the requests sent. hey's own CPU is not in it, but it shares the same cores. hey writes each "
-              "response time to 0.1 ms, so latencies here are to 0.1 ms. F needs a new "
-              "flow, CSRF cookie and POST per request, which hey cannot send, so Python threads drive it.",
-              "", "| our own time over Kratos (p50, ms) | Kratos work | c=1: UI − Kratos | c=16: UI − Kratos |",
-              "|---|---|---:|---:|"]
+        lines.append(
+            f"| {LABELS[name]} | {r.driver} | {concurrency} | {r.rps:.0f} | {r.pct(50):.1f} | "
+            f"{r.pct(95):.1f} | {r.pct(99):.1f} | {r.ui_ms:.2f} | {r.kratos_ms:.2f} | {r.errors} | "
+            f"{r.kratos_errors} |"
+        )
+    lines += [
+        "",
+        "CPU per request is the user+system time of the UI's processes (gunicorn master and "
+        "workers) and of Kratos, read from `/proc/<pid>/stat` before and after each run and divided by "
+        "the requests sent. hey's own CPU is not in it, but it shares the same cores. hey writes each "
+        "response time to 0.1 ms, so latencies here are to 0.1 ms. F needs a new "
+        "flow, CSRF cookie and POST per request, which hey cannot send, so Python threads drive it.",
+        "",
+        "| our own time over Kratos (p50, ms) | Kratos work | c=1: UI − Kratos | c=16: UI − Kratos |",
+        "|---|---|---:|---:|",
+    ]
     own = {}
     for page, kratos in COUNTERPARTS:
         cells = []
@@ -551,24 +623,37 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
             own[(page, c)] = round(ui - k, 1)  # hey times to 0.1 ms
             cells.append(f"{ui:.1f} − {k:.1f} = **{ui - k:.1f}**")
         lines.append(f"| {LABELS[page]} | {' + '.join(LABELS[k] for k in kratos)} | {cells[0]} | {cells[1]} |")
-    ratio = {c: (results[("A", c)].pct(50) / results[("B", c)].pct(50),
-                 results[("C", c)].pct(50) / results[("D", c)].pct(50)) for c in CONCURRENCY}
-    lines += ["", "| ratio of p50 | concurrency 1 | concurrency 16 |", "|---|---:|---:|",
-              f"| A/B (UI flow page / Kratos flow) | {ratio[1][0]:.2f} | {ratio[16][0]:.2f} |",
-              f"| C/D (UI home / Kratos whoami) | {ratio[1][1]:.2f} | {ratio[16][1]:.2f} |",
-              f"| floor for A/B: (E + B) / B | {floor(results, 'B', 1):.2f} | {floor(results, 'B', 16):.2f} |",
-              f"| floor for C/D: (E + D) / D | {floor(results, 'D', 1):.2f} | {floor(results, 'D', 16):.2f} |",
-              "",
-              "E is a UI page that calls Kratos not at all: its p50 is what serving any page through "
-              "gunicorn and Flask costs here. A page that also waits for Kratos costs at least that "
-              "plus Kratos's own time, so A/B and C/D cannot go below the floors above.",
-              "",
-              "\"errors\" are responses the load generator did not expect; \"Kratos errors\" are "
-              "requests Kratos itself logged as failed meanwhile (for example SQLite's \"database table "
-              "is locked\"), which the UI shows as its 502 page.",
-              "", "| Kratos calls per request | A | C | E | G |", "|---|---:|---:|---:|---:|",
-              "| counted in Kratos's request log | " + " | ".join(f"{data['calls'][n]:.2f}" for n in "ACEG") + " |",
-              "", "| page | HTML bytes | CSS bytes | JS bytes | total | requests |", "|---|---:|---:|---:|---:|---:|"]
+    ratio = {
+        c: (
+            results[("A", c)].pct(50) / results[("B", c)].pct(50),
+            results[("C", c)].pct(50) / results[("D", c)].pct(50),
+        )
+        for c in CONCURRENCY
+    }
+    lines += [
+        "",
+        "| ratio of p50 | concurrency 1 | concurrency 16 |",
+        "|---|---:|---:|",
+        f"| A/B (UI flow page / Kratos flow) | {ratio[1][0]:.2f} | {ratio[16][0]:.2f} |",
+        f"| C/D (UI home / Kratos whoami) | {ratio[1][1]:.2f} | {ratio[16][1]:.2f} |",
+        f"| floor for A/B: (E + B) / B | {floor(results, 'B', 1):.2f} | {floor(results, 'B', 16):.2f} |",
+        f"| floor for C/D: (E + D) / D | {floor(results, 'D', 1):.2f} | {floor(results, 'D', 16):.2f} |",
+        "",
+        "E is a UI page that calls Kratos not at all: its p50 is what serving any page through "
+        "gunicorn and Flask costs here. A page that also waits for Kratos costs at least that "
+        "plus Kratos's own time, so A/B and C/D cannot go below the floors above.",
+        "",
+        '"errors" are responses the load generator did not expect; "Kratos errors" are '
+        "requests Kratos itself logged as failed meanwhile (for example SQLite's \"database table "
+        'is locked"), which the UI shows as its 502 page.',
+        "",
+        "| Kratos calls per request | A | C | E | G |",
+        "|---|---:|---:|---:|---:|",
+        "| counted in Kratos's request log | " + " | ".join(f"{data['calls'][n]:.2f}" for n in "ACEG") + " |",
+        "",
+        "| page | HTML bytes | CSS bytes | JS bytes | total | requests |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for page, w in data["weights"].items():
         lines.append(f"| {page} | {w['html']} | {w['css']} | {w['js']} | {w['total']} | {w['requests']} |")
     rss = data["rss"]
@@ -579,10 +664,16 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
     targets = [
         ("UI CPU per request, login flow page (A, c=16) <= 1.5 ms", cpu_a <= 1.5, f"{cpu_a:.2f} ms"),
         ("UI CPU per request, settings page (G, c=16) <= 2.2 ms", cpu_g <= 2.2, f"{cpu_g:.2f} ms"),
-        ("own time over Kratos, login flow page (A − B, c=1 p50) <= 1.5 ms", own[("A", 1)] <= 1.5,
-         f"{own[('A', 1)]:.1f} ms"),
-        ("own time over Kratos, settings (G − (D + H), c=1 p50) <= 2.5 ms", own[("G", 1)] <= 2.5,
-         f"{own[('G', 1)]:.1f} ms"),
+        (
+            "own time over Kratos, login flow page (A − B, c=1 p50) <= 1.5 ms",
+            own[("A", 1)] <= 1.5,
+            f"{own[('A', 1)]:.1f} ms",
+        ),
+        (
+            "own time over Kratos, settings (G − (D + H), c=1 p50) <= 2.5 ms",
+            own[("G", 1)] <= 2.5,
+            f"{own[('G', 1)]:.1f} ms",
+        ),
         ("A/B p50 at concurrency 1 <= 1.25", ratio[1][0] <= 1.25, f"{ratio[1][0]:.2f}"),
         ("C/D p50 <= 1.3 (concurrency 1)", ratio[1][1] <= 1.3, f"{ratio[1][1]:.2f}"),
         ("E makes 0 Kratos calls", data["calls"]["E"] == 0, f"{data['calls']['E']:.2f}"),
@@ -593,8 +684,11 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
     ]
     lines += ["", "| target | met | measured |", "|---|---|---|"]
     lines += [f"| {t} | {'yes' if ok else 'NO'} | {m} |" for t, ok, m in targets]
-    lines += ["", "Issue 15's throughput goal (2× Ory's Node UI at c=16) needs the Node UI beside this one; "
-              "`make bench` does not run it."]
+    lines += [
+        "",
+        "Issue 15's throughput goal (2× Ory's Node UI at c=16) needs the Node UI beside this one; "
+        "`make bench` does not run it.",
+    ]
     return "\n".join(lines), targets
 
 
@@ -605,10 +699,18 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--samples", type=int, default=30, help="timing samples per enumeration case (0: skip)")
     parser.add_argument("--bcrypt-cost", help="bcrypt cost for the enumeration stack (default: kratos.yml's)")
-    parser.add_argument("--journey-seconds", type=float, help="seconds of whole journeys on PostgreSQL "
-                        "behind nginx (default 60, --quick 15; 0: skip them and the faults)")
-    parser.add_argument("--fault-seconds", type=float, default=20,
-                        help="seconds of load around each fault (at least what the fault needs: 20-32 s)")
+    parser.add_argument(
+        "--journey-seconds",
+        type=float,
+        help="seconds of whole journeys on PostgreSQL "
+        "behind nginx (default 60, --quick 15; 0: skip them and the faults)",
+    )
+    parser.add_argument(
+        "--fault-seconds",
+        type=float,
+        default=20,
+        help="seconds of load around each fault (at least what the fault needs: 20-32 s)",
+    )
     args = parser.parse_args()
     journey_seconds = args.journey_seconds if args.journey_seconds is not None else 15 if args.quick else 60
     hey_binary()
@@ -622,20 +724,23 @@ def main() -> int:
             data = run_load(stack, args.quick, args.profile)
         finally:
             stack.stop()
-        enumeration = (enumeration_report(timing(tmp, args.samples, args.bcrypt_cost), cost, args.samples)
-                       if args.samples else "")
+        enumeration = (
+            enumeration_report(timing(tmp, args.samples, args.bcrypt_cost), cost, args.samples) if args.samples else ""
+        )
         while _postgres:
             _postgres.pop().stop()
-        production = (bench_prod.run_production(tmp, journey_seconds, args.fault_seconds, make_user)
-                      if journey_seconds else None)
+        production = (
+            bench_prod.run_production(tmp, journey_seconds, args.fault_seconds, make_user) if journey_seconds else None
+        )
     table, targets = report(data)
-    production_table, production_targets = bench_prod.report(production, journey_seconds) if production \
-        else ("Not run (--journey-seconds 0).", [])
+    production_table, production_targets = (
+        bench_prod.report(production, journey_seconds) if production else ("Not run (--journey-seconds 0).", [])
+    )
     production_table += "\n\n| target | met | measured |\n|---|---|---|\n" + "\n".join(
-        f"| {t} | {'yes' if ok else 'NO'} | {m} |" for t, ok, m in production_targets)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = (f"Machine: {machine_line}\nLoad average before / after: {load_before} / {load_average()}\n"
-              f"Run: {stamp}\n")
+        f"| {t} | {'yes' if ok else 'NO'} | {m} |" for t, ok, m in production_targets
+    )
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = f"Machine: {machine_line}\nLoad average before / after: {load_before} / {load_average()}\nRun: {stamp}\n"
     print(f"\n{header}\n{table}\n\n{enumeration}\n\n{production_table}")
     if data["profile"]:
         print("\n" + data["profile"])
@@ -651,7 +756,8 @@ def main() -> int:
             f"{LOAD_BCRYPT_COST}, so that F measures the UI rather than bcrypt; the timing table runs with "
             f"cost {cost}.\n\n{header}\n## Load\n\n{table}\n\n## Account enumeration by timing\n\n"
             f"{enumeration or 'Not run (--samples 0).'}\n\n## Production: PostgreSQL, nginx, two replicas, "
-            f"faults\n\n{production_table}\n")
+            f"faults\n\n{production_table}\n"
+        )
         print(f"\nwritten to {doc.relative_to(ROOT)}")
     return 0
 

@@ -49,8 +49,9 @@ def load_generator(variable: str, found: str | None, missing: str) -> str:
 
 
 def journeys_binary() -> str:
-    return load_generator("JOURNEYS", None, "no journeys load generator (set JOURNEYS=..., or run `make bench`, "
-                          "which builds it)")
+    return load_generator(
+        "JOURNEYS", None, "no journeys load generator (set JOURNEYS=..., or run `make bench`, which builds it)"
+    )
 
 
 @dataclass
@@ -72,9 +73,9 @@ class Run:
     requests: list = field(default_factory=list)
     started: float = 0.0
     wall: float = 0.0
-    ui_5xx: Counter = field(default_factory=Counter)   # nginx: what the UI answered (or nginx, for it)
-    kratos_5xx: int = 0                                # Kratos's own log
-    events: dict = field(default_factory=dict)         # name -> time.time()
+    ui_5xx: Counter = field(default_factory=Counter)  # nginx: what the UI answered (or nginx, for it)
+    kratos_5xx: int = 0  # Kratos's own log
+    events: dict = field(default_factory=dict)  # name -> time.time()
 
     def ui(self, start: float = 0.0, end: float = float("inf")) -> list:
         return [r for r in self.requests if r.server == "ui" and start <= r.start < end]
@@ -113,8 +114,11 @@ KRATOS_STATUS = re.compile(r" status:(\d{3}) text_status:")  # in http_response=
 
 
 def kratos_5xx(text: str) -> int:
-    return sum(1 for line in text.splitlines()
-               if "completed handling request" in line and (m := KRATOS_STATUS.search(line)) and int(m.group(1)) >= 500)
+    return sum(
+        1
+        for line in text.splitlines()
+        if "completed handling request" in line and (m := KRATOS_STATUS.search(line)) and int(m.group(1)) >= 500
+    )
 
 
 def load(stack: Stack, users: Path, seconds: float, concurrency: int, during=None) -> Run:
@@ -122,8 +126,21 @@ def load(stack: Stack, users: Path, seconds: float, concurrency: int, during=Non
     access, kratos_log = stack.workdir / "nginx-access.log", stack.workdir / "kratos.log"
     offsets = log_size(access), log_size(kratos_log)
     run = Run(started=time.time())
-    argv = [journeys_binary(), "-ui", stack.ui_url, "-c", str(concurrency), "-d", f"{seconds}s",
-            "-users", str(users), "-password", PASSWORD, "-timeout", "30s"]
+    argv = [
+        journeys_binary(),
+        "-ui",
+        stack.ui_url,
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{seconds}s",
+        "-users",
+        str(users),
+        "-password",
+        PASSWORD,
+        "-timeout",
+        "30s",
+    ]
     failed: list = []
 
     def fault_thread():
@@ -151,8 +168,16 @@ def load(stack: Stack, users: Path, seconds: float, concurrency: int, during=Non
     # The browsers' raw record, beside the logs it is counted against.
     (stack.workdir / f"journeys-{int(run.started)}.csv").write_text(out)
     for row in csv.DictReader(io.StringIO(out)):
-        run.requests.append(Request(float(row["start"]), float(row["duration"]), int(row["status"]),
-                                    row["server"], row["step"], row["error"]))
+        run.requests.append(
+            Request(
+                float(row["start"]),
+                float(row["duration"]),
+                int(row["status"]),
+                row["server"],
+                row["step"],
+                row["error"],
+            )
+        )
     time.sleep(0.5)  # let the logs be written
     # The UI's 5xx are nginx's lines after the offset: nginx logs each request as it ends.
     run.ui_5xx = nginx_5xx(read_from(access, offsets[0]))
@@ -187,6 +212,7 @@ def make_users(stack: Stack, count: int, path: Path, make_user) -> list:
 
 # -- faults -----------------------------------------------------------------------------
 
+
 def kill_kratos(stack: Stack, at: float, down: float):
     def fault(run: Run):
         time.sleep(at)
@@ -199,6 +225,7 @@ def kill_kratos(stack: Stack, at: float, down: float):
         stack._spawn("kratos", old.args, stack.kratos_environment(), cwd=KRATOS_DIR)  # same argv, same DB
         stack.wait_http("kratos", stack.public_url_internal + "/health/ready", 60)
         run.events["ready"] = time.time()
+
     return fault
 
 
@@ -211,6 +238,7 @@ def freeze_kratos(stack: Stack, at: float, frozen: float):
         time.sleep(frozen)
         os.kill(pid, signal.SIGCONT)
         run.events["back"] = run.events["ready"] = time.time()
+
     return fault
 
 
@@ -220,6 +248,7 @@ def restart_postgres(postgres: Postgres, at: float):
         run.events["fault"] = time.time()
         postgres.restart()  # fast shutdown (connections cut), then pg_ctl start: back when it accepts
         run.events["back"] = run.events["ready"] = time.time()
+
     return fault
 
 
@@ -230,8 +259,9 @@ def fault_figures(run: Run) -> dict:
     during = [r for r in overlapping if r.server == "ui"]
     statuses = Counter(r.status for r in during)
     kratos_direct = Counter(r.error or str(r.status) for r in overlapping if r.server == "kratos")
-    first_ok = min((r.end for r in run.requests if r.server == "ui" and r.status == 200 and r.end >= back),
-                   default=None)
+    first_ok = min(
+        (r.end for r in run.requests if r.server == "ui" and r.status == 200 and r.end >= back), default=None
+    )
     ui_after = [r for r in run.ui(run.events["ready"]) if r.status >= 500 or r.error]
     return {
         "outage": ready - fault,
@@ -250,9 +280,14 @@ def fault_figures(run: Run) -> dict:
 def run_production(tmp: str, seconds: float, fault_seconds: float, make_user) -> dict:
     """Everything of the production part on one stack; `seconds` of plain load, then the faults."""
     postgres = Postgres(Path(tmp) / "pg" / "data", port=free_port()).start()
-    stack = Stack(workdir=Path(tmp) / "prod", ports=Ports.free(), dsn=postgres.create_database("kratos"),
-                  server="gunicorn", kratos_env={"HASHERS_BCRYPT_COST": "4"},
-                  ui_env={"KRATOS_TIMEOUT": str(KRATOS_TIMEOUT), "THREADS": str(THREADS)})
+    stack = Stack(
+        workdir=Path(tmp) / "prod",
+        ports=Ports.free(),
+        dsn=postgres.create_database("kratos"),
+        server="gunicorn",
+        kratos_env={"HASHERS_BCRYPT_COST": "4"},
+        ui_env={"KRATOS_TIMEOUT": str(KRATOS_TIMEOUT), "THREADS": str(THREADS)},
+    )
     try:
         stack.start(with_ui=False)
         start_replicas(stack, 2)
@@ -287,6 +322,7 @@ def postgres_version(postgres: Postgres) -> str:
 
 # -- report -----------------------------------------------------------------------------
 
+
 def report(data: dict, seconds: float) -> tuple[str, list]:
     steady: Run = data["steady"]
     ui = [r for r in steady.requests if r.server == "ui"]
@@ -309,7 +345,7 @@ def report(data: dict, seconds: float) -> tuple[str, list]:
         f"{ui5}{fmt_counter(steady.ui_5xx)} | {steady.kratos_5xx} |",
         "",
         "Requests are every HTTP request the browsers sent, the redirect through Kratos's "
-        "/self-service/login/browser included; \"UI requests\" are those nginx served. "
+        '/self-service/login/browser included; "UI requests" are those nginx served. '
         "Load comes from scripts/journeys (Go, one cookie jar per browser), on the same 2 cores.",
         "",
         "| fault | outage s | UI answers during it, by status | browsers' own requests to Kratos during it | "
@@ -318,8 +354,10 @@ def report(data: dict, seconds: float) -> tuple[str, list]:
         "sessions kept |",
         "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    targets = [("UI 5xx under load", ui5 == 0, str(ui5)),
-               ("Kratos 5xx under load", steady.kratos_5xx == 0, str(steady.kratos_5xx))]
+    targets = [
+        ("UI 5xx under load", ui5 == 0, str(ui5)),
+        ("Kratos 5xx under load", steady.kratos_5xx == 0, str(steady.kratos_5xx)),
+    ]
     for name, f in data["faults"].items():
         times = f["ui_503_times"]
         statuses = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(f["statuses"].items()))
@@ -329,37 +367,48 @@ def report(data: dict, seconds: float) -> tuple[str, list]:
             f"| {name} | {f['outage']:.1f} | {statuses or 'none'} | {direct} | {f['longest_ui']:.2f} | "
             f"{(statistics.median(times) if times else 0):.2f} / {(max(times) if times else 0):.2f} | {first} | "
             f"{f['ready']:.2f} | {f['errors_after']} | {sum(f['ui_5xx'].values())}{fmt_counter(f['ui_5xx'])} / "
-            f"{f['kratos_5xx']} | {f['sessions_kept'][0]} of {f['sessions_kept'][1]} |")
+            f"{f['kratos_5xx']} | {f['sessions_kept'][0]} of {f['sessions_kept'][1]} |"
+        )
         ui_500, ui_502 = f["ui_5xx"].get(500, 0), f["ui_5xx"].get(502, 0)
         if name.startswith("PostgreSQL"):
             # Kratos answers 500 while its database is away; the UI shows that as its 502 page.
-            targets.append((f"{name}: no UI 500; each UI 502 is one of Kratos's own 5xx",
-                            ui_500 == 0 and ui_502 <= f["kratos_5xx"],
-                            f"500: {ui_500}, 502: {ui_502}, Kratos 5xx: {f['kratos_5xx']}"))
+            targets.append(
+                (
+                    f"{name}: no UI 500; each UI 502 is one of Kratos's own 5xx",
+                    ui_500 == 0 and ui_502 <= f["kratos_5xx"],
+                    f"500: {ui_500}, 502: {ui_502}, Kratos 5xx: {f['kratos_5xx']}",
+                )
+            )
         else:
             other = sum(n for s, n in f["ui_5xx"].items() if s != 503)
             targets.append((f"{name}: the UI's only 5xx is the 503 page", other == 0, f"{other} other"))
         targets += [
-            (f"{name}: no UI answer slower than KRATOS_TIMEOUT ({KRATOS_TIMEOUT} s) + 1 s",
-             f["longest_ui"] <= KRATOS_TIMEOUT + 1, f"{f['longest_ui']:.2f} s"),
+            (
+                f"{name}: no UI answer slower than KRATOS_TIMEOUT ({KRATOS_TIMEOUT} s) + 1 s",
+                f["longest_ui"] <= KRATOS_TIMEOUT + 1,
+                f"{f['longest_ui']:.2f} s",
+            ),
             (f"{name}: a 200 again after it", f["first_ok"] is not None, first),
-            (f"{name}: no session lost", f["sessions_kept"][0] == f["sessions_kept"][1],
-             f"{f['sessions_kept'][0]} of {f['sessions_kept'][1]}"),
+            (
+                f"{name}: no session lost",
+                f["sessions_kept"][0] == f["sessions_kept"][1],
+                f"{f['sessions_kept'][0]} of {f['sessions_kept'][1]}",
+            ),
         ]
     lines += [
         "",
         f"KRATOS_TIMEOUT={KRATOS_TIMEOUT} s and THREADS={THREADS} on the UIs (2 replicas x {WORKERS} gunicorn "
         f"workers x {THREADS} threads = {2 * WORKERS * THREADS} threads for {CONCURRENCY} browsers; with the "
         f"default 8 threads the browsers beyond {2 * WORKERS * 8} queue behind requests waiting on a frozen "
-        "Kratos, and a trial run saw 8.3 s answers). Answers \"during\" the outage are those of requests in "
+        'Kratos, and a trial run saw 8.3 s answers). Answers "during" the outage are those of requests in '
         "flight at any moment of it (cut by the signal, held by it, or sent during it). The outage runs "
         "from the signal (or the shutdown) until Kratos answers again (restarted and ready, SIGCONT, or "
-        "pg_ctl start returned); \"first UI 200 after it\" counts from the restart, SIGCONT or pg_ctl's "
+        'pg_ctl start returned); "first UI 200 after it" counts from the restart, SIGCONT or pg_ctl\'s '
         "return to the end of the first "
-        "request answered 200 through nginx; \"Kratos ready after\" from the restart to /health/ready. "
+        'request answered 200 through nginx; "Kratos ready after" from the restart to /health/ready. '
         "\"Browsers' own requests to Kratos\" are the sign-in redirect through Kratos's public API, which "
-        "no UI can answer for: refused while Kratos is dead, held while it is frozen. \"UI errors after "
-        "it\" are UI requests started once Kratos was ready again that got a 5xx or no answer. \"Sessions "
+        'no UI can answer for: refused while Kratos is dead, held while it is frozen. "UI errors after '
+        'it" are UI requests started once Kratos was ready again that got a 5xx or no answer. "Sessions '
         "kept\": browsers signed in before the fault that are still signed in after it (Kratos's sessions "
         "live in PostgreSQL)."
         " During a PostgreSQL restart Kratos itself answers 500 (its connections are cut, and the first use of a "

@@ -63,17 +63,28 @@ class DemoApp:
     def authorize_url(self) -> str:
         state = secrets.token_urlsafe(16)
         self.pending[state], challenge = pkce_pair()
-        return f"{self.hydra_public_url}/oauth2/auth?" + urlencode({
-            "client_id": self.client_id, "response_type": "code", "scope": self.scope,
-            "redirect_uri": self.redirect_uri, "state": state, "code_challenge": challenge,
-            "code_challenge_method": "S256"})
+        return f"{self.hydra_public_url}/oauth2/auth?" + urlencode(
+            {
+                "client_id": self.client_id,
+                "response_type": "code",
+                "scope": self.scope,
+                "redirect_uri": self.redirect_uri,
+                "state": state,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         if path == "/":
-            return self._page(start_response, "Demo app", '<p>This app has no accounts of its own.</p>'
-                              '<p><a id="sign-in" href="/login">Sign in with your account</a></p>')
+            return self._page(
+                start_response,
+                "Demo app",
+                "<p>This app has no accounts of its own.</p>"
+                '<p><a id="sign-in" href="/login">Sign in with your account</a></p>',
+            )
         if path == "/login":
             start_response("302 Found", [("Location", self.authorize_url())])
             return [b""]
@@ -86,24 +97,43 @@ class DemoApp:
         if verifier is None:
             return self._page(start_response, "Sign-in failed", "<p>Unknown or reused state.</p>", "400 Bad Request")
         if "error" in query:
-            return self._page(start_response, "No access", f'<p>The app did not get access: '
-                              f'<code id="error">{html.escape(query["error"])}</code></p>'
-                              '<p><a href="/">Start again</a></p>', "403 Forbidden")
-        answer = requests.post(self.hydra_public_url + "/oauth2/token", auth=(self.client_id, self.client_secret),
-                               data={"grant_type": "authorization_code", "code": query.get("code", ""),
-                                     "redirect_uri": self.redirect_uri, "code_verifier": verifier}, timeout=10)
+            return self._page(
+                start_response,
+                "No access",
+                f"<p>The app did not get access: "
+                f'<code id="error">{html.escape(query["error"])}</code></p>'
+                '<p><a href="/">Start again</a></p>',
+                "403 Forbidden",
+            )
+        answer = requests.post(
+            self.hydra_public_url + "/oauth2/token",
+            auth=(self.client_id, self.client_secret),
+            data={
+                "grant_type": "authorization_code",
+                "code": query.get("code", ""),
+                "redirect_uri": self.redirect_uri,
+                "code_verifier": verifier,
+            },
+            timeout=10,
+        )
         if answer.status_code != 200:
-            return self._page(start_response, "Sign-in failed", "<p>The token exchange was refused.</p>",
-                              "502 Bad Gateway")
+            return self._page(
+                start_response, "Sign-in failed", "<p>The token exchange was refused.</p>", "502 Bad Gateway"
+            )
         tokens = answer.json()
         claims = claims_of(tokens["id_token"])
-        rows = "".join(f'<dt>{html.escape(str(k))}</dt><dd id="claim-{html.escape(str(k))}">'
-                       f'{html.escape(json.dumps(v))}</dd>' for k, v in sorted(claims.items()))
+        rows = "".join(
+            f'<dt>{html.escape(str(k))}</dt><dd id="claim-{html.escape(str(k))}">{html.escape(json.dumps(v))}</dd>'
+            for k, v in sorted(claims.items())
+        )
         refresh = "yes" if tokens.get("refresh_token") else "no"
-        return self._page(start_response, "Signed in to the demo app",
-                          f'<p>Signed in as <strong id="email">{html.escape(str(claims.get("email", "")))}'
-                          f'</strong>.</p><p>Refresh token received: {refresh}.</p>'
-                          f'<h2>The id_token\'s claims</h2><dl>{rows}</dl><p><a href="/">Back</a></p>')
+        return self._page(
+            start_response,
+            "Signed in to the demo app",
+            f'<p>Signed in as <strong id="email">{html.escape(str(claims.get("email", "")))}'
+            f"</strong>.</p><p>Refresh token received: {refresh}.</p>"
+            f'<h2>The id_token\'s claims</h2><dl>{rows}</dl><p><a href="/">Back</a></p>',
+        )
 
     @staticmethod
     def _page(start_response, title: str, body: str, status: str = "200 OK"):

@@ -61,15 +61,25 @@ class UpstreamApp:
             if not email:
                 start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
                 return [ASK_PAGE.format(challenge=html.escape(query["login_challenge"], quote=True)).encode()]
-            answer = requests.put(f"{requests_url}/login/accept", params={"login_challenge": query["login_challenge"]},
-                                  json={"subject": SUBJECT_PREFIX + email}, timeout=10)
+            answer = requests.put(
+                f"{requests_url}/login/accept",
+                params={"login_challenge": query["login_challenge"]},
+                json={"subject": SUBJECT_PREFIX + email},
+                timeout=10,
+            )
         elif path == "/consent" and "consent_challenge" in query:
             challenge = query["consent_challenge"]
             asked = requests.get(f"{requests_url}/consent", params={"consent_challenge": challenge}, timeout=10).json()
             email = str(asked.get("subject", "")).removeprefix(SUBJECT_PREFIX)
-            answer = requests.put(f"{requests_url}/consent/accept", params={"consent_challenge": challenge}, json={
-                "grant_scope": asked["requested_scope"], "session": {"id_token": {
-                    "email": email, "email_verified": True}}}, timeout=10)
+            answer = requests.put(
+                f"{requests_url}/consent/accept",
+                params={"consent_challenge": challenge},
+                json={
+                    "grant_scope": asked["requested_scope"],
+                    "session": {"id_token": {"email": email, "email_verified": True}},
+                },
+                timeout=10,
+            )
         else:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not here"]
@@ -106,10 +116,18 @@ class Upstream:
         """On `ports` (Hydra public, Hydra admin, the app), free ones by default."""
         public, admin, app_port = ports or (free_port(), free_port(), free_port())
         login_app = UpstreamApp(port=app_port)
-        hydra = Hydra("upstream", public, admin, env={
-            "URLS_LOGIN": login_app.url + "/login", "URLS_CONSENT": login_app.url + "/consent",
-            "URLS_LOGOUT": login_app.url + "/logout", "URLS_ERROR": login_app.url + "/error",
-            "URLS_IDENTITY_PROVIDER_URL": "http://127.0.0.1:9"})
+        hydra = Hydra(
+            "upstream",
+            public,
+            admin,
+            env={
+                "URLS_LOGIN": login_app.url + "/login",
+                "URLS_CONSENT": login_app.url + "/consent",
+                "URLS_LOGOUT": login_app.url + "/logout",
+                "URLS_ERROR": login_app.url + "/error",
+                "URLS_IDENTITY_PROVIDER_URL": "http://127.0.0.1:9",
+            },
+        )
         login_app.hydra_admin_url = hydra.admin_url
         return cls(hydra, login_app, **fields)
 
@@ -136,10 +154,16 @@ class Upstream:
         """Beside `stack`, whose Kratos has this overlay: the app, Hydra, and Kratos's client there."""
         self.app.start()
         stack.start_hydra(self.hydra)
-        client = {"client_id": "kratos", "client_secret": self.client_secret, "client_name": "Kratos",
-                  "redirect_uris": [f"{stack.public_url}/self-service/methods/oidc/callback/{self.provider_id}"],
-                  "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-                  "scope": "openid offline_access email", "token_endpoint_auth_method": "client_secret_post"}
+        client = {
+            "client_id": "kratos",
+            "client_secret": self.client_secret,
+            "client_name": "Kratos",
+            "redirect_uris": [f"{stack.public_url}/self-service/methods/oidc/callback/{self.provider_id}"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "scope": "openid offline_access email",
+            "token_endpoint_auth_method": "client_secret_post",
+        }
         answer = requests.post(self.hydra.admin_url + "/admin/clients", json=client, timeout=10)
         answer.raise_for_status()
 

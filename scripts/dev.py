@@ -48,8 +48,14 @@ def demo_callback(port: int) -> str:
 
 def ports_from_env() -> Ports:
     defaults = Ports()
-    named = {"SERVE_PUBLIC_PORT": "public", "SERVE_ADMIN_PORT": "admin", "UI_PORT": "ui", "SMTP_PORT": "smtp",
-             "HYDRA_PUBLIC_PORT": "hydra_public", "HYDRA_ADMIN_PORT": "hydra_admin"}
+    named = {
+        "SERVE_PUBLIC_PORT": "public",
+        "SERVE_ADMIN_PORT": "admin",
+        "UI_PORT": "ui",
+        "SMTP_PORT": "smtp",
+        "HYDRA_PUBLIC_PORT": "hydra_public",
+        "HYDRA_ADMIN_PORT": "hydra_admin",
+    }
     for variable, field in named.items():
         value = os.environ.get(variable)
         if value:
@@ -65,20 +71,36 @@ def sqlite(path: Path) -> str:
 
 def register_demo_client(hydra: Hydra, callback: str = DEMO_CALLBACK) -> str:
     """Create or update the demo client through Hydra's admin API; return an authorize URL for it."""
-    client = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET, "client_name": "Demo app",
-              "redirect_uris": [callback], "grant_types": ["authorization_code", "refresh_token"],
-              "response_types": ["code"], "scope": "openid offline_access email"}
+    client = {
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+        "client_name": "Demo app",
+        "redirect_uris": [callback],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scope": "openid offline_access email",
+    }
     url = f"{hydra.admin_url}/admin/clients"
     try:
         exists = requests.get(f"{url}/{DEMO_CLIENT_ID}", timeout=5).status_code == 200
-        answer = (requests.put(f"{url}/{DEMO_CLIENT_ID}", json=client, timeout=5) if exists
-                  else requests.post(url, json=client, timeout=5))
+        answer = (
+            requests.put(f"{url}/{DEMO_CLIENT_ID}", json=client, timeout=5)
+            if exists
+            else requests.post(url, json=client, timeout=5)
+        )
     except requests.RequestException as exc:
         raise StackError(f"could not register the demo OAuth2 client: {type(exc).__name__}") from None
     if answer.status_code not in (200, 201):
         raise StackError(f"Hydra refused the demo OAuth2 client: HTTP {answer.status_code}")
-    query = urlencode({"client_id": DEMO_CLIENT_ID, "response_type": "code", "scope": "openid offline_access email",
-                       "redirect_uri": callback, "state": secrets.token_urlsafe(12)})
+    query = urlencode(
+        {
+            "client_id": DEMO_CLIENT_ID,
+            "response_type": "code",
+            "scope": "openid offline_access email",
+            "redirect_uri": callback,
+            "state": secrets.token_urlsafe(12),
+        }
+    )
     return f"{hydra.public_url}/oauth2/auth?{query}"
 
 
@@ -95,8 +117,11 @@ def main() -> int:
         print(f"make dev: DEV_HOST={host!r} must be 127.0.0.1 or localhost", file=sys.stderr)
         return 1
     try:
-        postgres = Postgres(data / "postgres", port=int(os.environ.get("POSTGRES_PORT") or 5432)) \
-            if kratos_db() == "postgres" else None
+        postgres = (
+            Postgres(data / "postgres", port=int(os.environ.get("POSTGRES_PORT") or 5432))
+            if kratos_db() == "postgres"
+            else None
+        )
     except (StackError, ValueError) as exc:
         print(f"make dev: {exc}", file=sys.stderr)
         return 1
@@ -107,9 +132,17 @@ def main() -> int:
         provider.app.email = None  # ask
         overlays = (data / "demo-provider.yml",)
         provider.write_kratos_overlay(overlays[0])
-    stack = Stack(workdir=data, ports=ports, host=host, dsn=sqlite(data / "kratos.sqlite"), output=sys.stdout,
-                  kratos_overlays=overlays,
-                  with_hydra=True, hydra_dsn=sqlite(data / "hydra.sqlite"), inherit_env=True)
+    stack = Stack(
+        workdir=data,
+        ports=ports,
+        host=host,
+        dsn=sqlite(data / "kratos.sqlite"),
+        output=sys.stdout,
+        kratos_overlays=overlays,
+        with_hydra=True,
+        hydra_dsn=sqlite(data / "hydra.sqlite"),
+        inherit_env=True,
+    )
 
     def stop(signum, _frame):
         raise KeyboardInterrupt
@@ -129,16 +162,23 @@ def main() -> int:
         demo = DemoApp(hydra.public_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_port).start()
         if provider:
             provider.start(stack)
-        print(f"\n  UI:           {stack.ui_url}\n  Kratos:       {stack.public_url} (admin {stack.admin_url})\n"
-              f"  Hydra:        {hydra.public_url} (admin {hydra.admin_url}), discovery at "
-              f"{hydra.public_url}/.well-known/openid-configuration\n"
-              f"  Mail sink:    smtp://127.0.0.1:{stack.ports.smtp}, mails in {stack.maildir}\n"
-              f"  Demo app:     {demo.url}/ : sign in there (register, consent) and see the id_token it gets.\n"
-              f"                OAuth2 client {DEMO_CLIENT_ID} (its secret is in scripts/dev.py); authorize URL:\n"
-              f"                {authorize}\n"
-              + (f"  Demo provider: a social sign-in button on the sign-in page ({provider.hydra.public_url}, "
-                 "takes any email, development only)\n" if provider else "")
-              + "  Ctrl-C stops everything.\n", flush=True)
+        print(
+            f"\n  UI:           {stack.ui_url}\n  Kratos:       {stack.public_url} (admin {stack.admin_url})\n"
+            f"  Hydra:        {hydra.public_url} (admin {hydra.admin_url}), discovery at "
+            f"{hydra.public_url}/.well-known/openid-configuration\n"
+            f"  Mail sink:    smtp://127.0.0.1:{stack.ports.smtp}, mails in {stack.maildir}\n"
+            f"  Demo app:     {demo.url}/ : sign in there (register, consent) and see the id_token it gets.\n"
+            f"                OAuth2 client {DEMO_CLIENT_ID} (its secret is in scripts/dev.py); authorize URL:\n"
+            f"                {authorize}\n"
+            + (
+                f"  Demo provider: a social sign-in button on the sign-in page ({provider.hydra.public_url}, "
+                "takes any email, development only)\n"
+                if provider
+                else ""
+            )
+            + "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
         while True:
             for name, proc in list(stack.procs.items()):
                 if proc.poll() is not None:

@@ -1,7 +1,7 @@
 """The UI's catalogs: extract, update, check and compile.
 
     .venv/bin/python scripts/i18n.py update    # messages.pot from the code + Kratos's messages; merge into each .po
-    .venv/bin/python scripts/i18n.py check     # list what each catalog lacks (untranslated, fuzzy, missing); exit 1 if any
+    .venv/bin/python scripts/i18n.py check     # what each catalog lacks (untranslated, fuzzy, missing); exit 1 if any
     .venv/bin/python scripts/i18n.py compile   # .po -> .mo (what the app reads)
 
 The template is the UI's own strings (pybabel's extraction with babel.cfg over app/ and
@@ -39,9 +39,9 @@ def ui_strings(catalog: Catalog) -> None:
         method_map, options_map = parse_mapping_cfg(cfg)
     for folder in ("app", "templates"):
         for filename, lineno, message, comments, context in extract_from_dir(
-                ROOT / folder, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
-            catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments,
-                        context=context)
+            ROOT / folder, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
+        ):
+            catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context)
 
 
 def kratos_strings(catalog: Catalog) -> None:
@@ -51,11 +51,16 @@ def kratos_strings(catalog: Catalog) -> None:
             continue
         keys = ", ".join(m["context"]) or "none"
         comment = [f"Kratos {data['kratos_version']} {m['name']} ({m['type']}); context keys: {keys}"]
-        catalog.add(m["text"], context=f"kratos:{m['id']}", auto_comments=comment,
-                    flags=["python-format"] if "%(" in m["text"] else [])
+        catalog.add(
+            m["text"],
+            context=f"kratos:{m['id']}",
+            auto_comments=comment,
+            flags=["python-format"] if "%(" in m["text"] else [],
+        )
         for part, text in (m.get("parts") or {}).items():
-            catalog.add(text, context=f"kratos:{m['id']}:{part}",
-                        auto_comments=[f"part of Kratos {m['id']} ({m['name']})"])
+            catalog.add(
+                text, context=f"kratos:{m['id']}:{part}", auto_comments=[f"part of Kratos {m['id']} ({m['name']})"]
+            )
 
 
 def template() -> Catalog:
@@ -114,8 +119,10 @@ def update() -> None:
         for name, m in list(catalog.obsolete.items()):
             if key(m) in current:
                 del catalog.obsolete[name]
-        catalog.header_comment = (f"# {catalog.locale.english_name} catalog of kratos-selfservice-ui: the UI's strings and\n"
-                                  "# Kratos's messages (msgctxt kratos:<id>). `scripts/i18n.py update` merges new ones in.")
+        catalog.header_comment = (
+            f"# {catalog.locale.english_name} catalog of kratos-selfservice-ui: the UI's strings and\n"
+            "# Kratos's messages (msgctxt kratos:<id>). `scripts/i18n.py update` merges new ones in."
+        )
         with open(path, "wb") as f:
             # No source locations: a moved line must not change every catalog.
             write_po(f, catalog, width=100, include_previous=False, no_location=True)

@@ -101,7 +101,7 @@ def field(body: str, name: str) -> str | None:
     match = re.search(rf"^\s*{name}:\s*", body, re.M)
     if not match:
         return None
-    rest = body[match.end():]
+    rest = body[match.end() :]
     return split_args(rest)[0]
 
 
@@ -137,8 +137,9 @@ def template(text_expr: str, context: dict[str, str]) -> str | None:
             position += 1
         return f'"%({name})s"' if kind.endswith("q") else f"%({name})s"
 
-    return re.sub(r"%(?:\[(\d)\])?([-+# 0]*\d*(?:\.\d+)?[sdvqf])", verb, go_string(fmt).replace("%%", "\0")) \
-        .replace("\0", "%%")
+    return re.sub(r"%(?:\[(\d)\])?([-+# 0]*\d*(?:\.\d+)?[sdvqf])", verb, go_string(fmt).replace("%%", "\0")).replace(
+        "\0", "%%"
+    )
 
 
 def read_messages(source: Path, ids: dict[str, int]) -> list[dict]:
@@ -148,17 +149,26 @@ def read_messages(source: Path, ids: dict[str, int]) -> list[dict]:
             continue
         code = path.read_text()
         for func, body in re.findall(r"^func (New\w+)\(.*?\) \*Message \{(.*?)^\}", code, re.S | re.M):
-            literal = body[body.index("&Message{"):]
+            literal = body[body.index("&Message{") :]
             name = field(literal, "ID")
             assert name in ids, (func, name)
             context_expr = field(literal, "Context") or ""
             context = dict(re.findall(r'"(\w+)":\s*([^,\n]+),', context_expr))
             text_expr = field(literal, "Text") or ""
-            entry = {"id": ids[name], "name": name, "constructor": func, "file": path.name,
-                     "type": field(literal, "Type"), "context": sorted(context)}
+            entry = {
+                "id": ids[name],
+                "name": name,
+                "constructor": func,
+                "file": path.name,
+                "type": field(literal, "Type"),
+                "context": sorted(context),
+            }
             if func == "NewErrorValidationDuplicateCredentialsWithHints":
-                entry.update(translate=True, text=DUPLICATE_WITH_HINTS[""],
-                             parts={k: v for k, v in DUPLICATE_WITH_HINTS.items() if k})
+                entry.update(
+                    translate=True,
+                    text=DUPLICATE_WITH_HINTS[""],
+                    parts={k: v for k, v in DUPLICATE_WITH_HINTS.items() if k},
+                )
             else:
                 text = template(text_expr, context)
                 entry.update(translate=text is not None, text=text)
@@ -182,8 +192,9 @@ def main() -> int:
         if m["id"] in seen:
             assert seen[m["id"]]["text"] == m["text"], (m, seen[m["id"]])
         seen[m["id"]] = m
-    OUT.write_text(json.dumps({"kratos_version": version, "messages": list(seen.values())},
-                              indent=1, ensure_ascii=False) + "\n")
+    OUT.write_text(
+        json.dumps({"kratos_version": version, "messages": list(seen.values())}, indent=1, ensure_ascii=False) + "\n"
+    )
     print(f"{len(seen)} Kratos {version} messages -> {OUT.relative_to(ROOT)}")
     return 0
 

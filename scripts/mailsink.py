@@ -29,8 +29,10 @@ def mail_text(message: email.message.EmailMessage) -> str:
 
 def read_mails(maildir: Path) -> list[email.message.EmailMessage]:
     """Every mail kept in `maildir`, oldest first."""
-    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(maildir.glob("*.eml"))]
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(maildir.glob("*.eml"))
+    ]
 
 
 def wait_for_code(maildir: Path, recipient: str, seen: int = 0, timeout: float = 20) -> tuple[str, int]:
@@ -64,8 +66,11 @@ class MailDirHandler:
         tmp.write_bytes(envelope.content)
         tmp.rename(self.maildir / name)  # readers never see half a mail
         code = CODE.search(mail_text(message))
-        print(f"mail to {', '.join(envelope.rcpt_tos)}: {message['subject']}"
-              + (f"  [code {code.group(1)}]" if code else ""), flush=True)
+        print(
+            f"mail to {', '.join(envelope.rcpt_tos)}: {message['subject']}"
+            + (f"  [code {code.group(1)}]" if code else ""),
+            flush=True,
+        )
         return "250 Message accepted for delivery"
 
 

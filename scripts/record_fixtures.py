@@ -59,8 +59,9 @@ class Recorder:
         return record["body"]
 
     def get(self, name: str, path: str, **params) -> dict:
-        return self.save(name, self.browser.get(self.stack.public_url + path, params=params, headers=JSON,
-                                                allow_redirects=False))
+        return self.save(
+            name, self.browser.get(self.stack.public_url + path, params=params, headers=JSON, allow_redirects=False)
+        )
 
     def post(self, name: str, action: str, form: dict) -> dict:
         return self.save(name, self.browser.post(action, data=form, headers=JSON, allow_redirects=False))
@@ -86,12 +87,21 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r.get("whoami_unauthorized", "/sessions/whoami")
     r.get("health_ready", "/health/ready")
     reg = r.get("registration_flow", "/self-service/registration/browser", return_to=ui + "/")
-    r.post("registration_profile_step", reg["ui"]["action"],
-           {"csrf_token": csrf(reg), "traits.email": EMAIL, "method": "profile"})
-    r.post("registration_invalid_password", reg["ui"]["action"],
-           {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": "short", "method": "password"})
-    r.post("registration_success", reg["ui"]["action"],
-           {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": PASSWORD, "method": "password"})
+    r.post(
+        "registration_profile_step",
+        reg["ui"]["action"],
+        {"csrf_token": csrf(reg), "traits.email": EMAIL, "method": "profile"},
+    )
+    r.post(
+        "registration_invalid_password",
+        reg["ui"]["action"],
+        {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": "short", "method": "password"},
+    )
+    r.post(
+        "registration_success",
+        reg["ui"]["action"],
+        {"csrf_token": csrf(reg), "traits.email": EMAIL, "password": PASSWORD, "method": "password"},
+    )
     signed_up = time.monotonic()
     me = r.get("whoami", "/sessions/whoami")
     # What the settings cards read: credential types and dates (Kratos empties every config).
@@ -99,10 +109,16 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r.get("login_session_already_available", "/self-service/login/browser")
     r.get("recovery_session_already_available", "/self-service/recovery/browser")
     settings = r.get("settings_flow", "/self-service/settings/browser")
-    r.post("settings_lookup_secret_regenerated", settings["ui"]["action"],
-           {"csrf_token": csrf(settings), "method": "lookup_secret", "lookup_secret_regenerate": "true"})
-    r.post("settings_success", settings["ui"]["action"],
-           {"csrf_token": csrf(settings), "method": "password", "password": NEW_PASSWORD})
+    r.post(
+        "settings_lookup_secret_regenerated",
+        settings["ui"]["action"],
+        {"csrf_token": csrf(settings), "method": "lookup_secret", "lookup_secret_regenerate": "true"},
+    )
+    r.post(
+        "settings_success",
+        settings["ui"]["action"],
+        {"csrf_token": csrf(settings), "method": "password", "password": NEW_PASSWORD},
+    )
     r.get("login_refresh_flow", "/self-service/login/browser", refresh="true")
 
     # Verification by code; the sign-up already mailed one code.
@@ -111,14 +127,20 @@ def record_all(stack: Stack, out: Path) -> list[str]:
 
     time.sleep(max(0.0, PRIVILEGED_MAX_AGE + 0.5 - (time.monotonic() - signed_up)))
     stale = r.get("settings_flow_stale", "/self-service/settings/browser")
-    r.post("settings_refresh_required", stale["ui"]["action"],
-           {"csrf_token": csrf(stale), "method": "password", "password": PASSWORD + "2"})
+    r.post(
+        "settings_refresh_required",
+        stale["ui"]["action"],
+        {"csrf_token": csrf(stale), "method": "password", "password": PASSWORD + "2"},
+    )
 
     # A second device, so there is another session to list and revoke.
     other = requests.Session()
     login = other.get(stack.public_url + "/self-service/login/browser", headers=JSON).json()
-    other.post(login["ui"]["action"], headers={**JSON, "User-Agent": "Recorded/2.0 (second device)"},
-               data={"csrf_token": csrf(login), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
+    other.post(
+        login["ui"]["action"],
+        headers={**JSON, "User-Agent": "Recorded/2.0 (second device)"},
+        data={"csrf_token": csrf(login), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"},
+    )
     sessions = r.get("sessions_list", "/sessions")
     r.save("session_revoked", r.browser.delete(f"{stack.public_url}/sessions/{sessions[0]['id']}", headers=JSON))
     r.save("sessions_others_revoked", r.browser.delete(stack.public_url + "/sessions", headers=JSON))
@@ -135,31 +157,52 @@ def record_all(stack: Stack, out: Path) -> list[str]:
     r.get("login_return_to_forbidden", "/self-service/login/browser", return_to="https://evil.example/")
     login = r.get("login_flow", "/self-service/login/browser", return_to=ui + "/")
     r.get("login_flow_fetched", "/self-service/login/flows", id=login["id"])
-    r.post("login_invalid_credentials", login["ui"]["action"],
-           {"csrf_token": csrf(login), "identifier": EMAIL, "password": "wrong-password", "method": "password"})
-    r.post("login_csrf_violation", login["ui"]["action"],
-           {"csrf_token": "not-the-token", "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
-    r.post("login_success", login["ui"]["action"],
-           {"csrf_token": csrf(login), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
+    r.post(
+        "login_invalid_credentials",
+        login["ui"]["action"],
+        {"csrf_token": csrf(login), "identifier": EMAIL, "password": "wrong-password", "method": "password"},
+    )
+    r.post(
+        "login_csrf_violation",
+        login["ui"]["action"],
+        {"csrf_token": "not-the-token", "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"},
+    )
+    r.post(
+        "login_success",
+        login["ui"]["action"],
+        {"csrf_token": csrf(login), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"},
+    )
     r.browser.cookies.clear()
 
     # An address never verified cannot sign in (the overlay's require_verified_address).
     unverified = requests.Session()
     reg = unverified.get(stack.public_url + "/self-service/registration/browser", headers=JSON).json()
-    unverified.post(reg["ui"]["action"], headers=JSON, data={
-        "csrf_token": csrf(reg), "traits.email": UNVERIFIED_EMAIL, "password": PASSWORD, "method": "password"})
+    unverified.post(
+        reg["ui"]["action"],
+        headers=JSON,
+        data={"csrf_token": csrf(reg), "traits.email": UNVERIFIED_EMAIL, "password": PASSWORD, "method": "password"},
+    )
     login = r.get("login_flow_for_unverified", "/self-service/login/browser")
-    r.post("login_address_not_verified", login["ui"]["action"],
-           {"csrf_token": csrf(login), "identifier": UNVERIFIED_EMAIL, "password": PASSWORD, "method": "password"})
+    r.post(
+        "login_address_not_verified",
+        login["ui"]["action"],
+        {"csrf_token": csrf(login), "identifier": UNVERIFIED_EMAIL, "password": PASSWORD, "method": "password"},
+    )
     r.browser.cookies.clear()
 
     r.get("flow_not_found", "/self-service/login/flows", id="00000000-0000-0000-0000-000000000000")
-    r.post("submit_unknown_flow", stack.public_url + "/self-service/login?flow=00000000-0000-0000-0000-000000000000",
-           {"csrf_token": "x", "method": "password"})
+    r.post(
+        "submit_unknown_flow",
+        stack.public_url + "/self-service/login?flow=00000000-0000-0000-0000-000000000000",
+        {"csrf_token": "x", "method": "password"},
+    )
     expiring = r.get("login_flow_to_expire", "/self-service/login/browser")
     time.sleep(LOGIN_LIFESPAN + 0.5)
-    r.post("login_expired_submit", expiring["ui"]["action"],
-           {"csrf_token": csrf(expiring), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"})
+    r.post(
+        "login_expired_submit",
+        expiring["ui"]["action"],
+        {"csrf_token": csrf(expiring), "identifier": EMAIL, "password": NEW_PASSWORD, "method": "password"},
+    )
     r.get("login_expired_fetch", "/self-service/login/flows", id=expiring["id"])
     r.get("flow_error", "/self-service/errors", id="stub:500")
     return r.names
@@ -172,11 +215,16 @@ def record(out: Path) -> list[str]:
         # The UI is not started: its URL stays the default one, so recorded return URLs are stable.
         ports = Ports.free()
         ports.ui = Ports.ui
-        stack = Stack(workdir=Path(tmp), ports=ports, kratos_overlays=(REQUIRE_VERIFIED,),
-                      kratos_env={"HASHERS_BCRYPT_COST": "4",
-                                  "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LOGIN_LIFESPAN}s",
-                                  "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE":
-                                      f"{PRIVILEGED_MAX_AGE}s"})
+        stack = Stack(
+            workdir=Path(tmp),
+            ports=ports,
+            kratos_overlays=(REQUIRE_VERIFIED,),
+            kratos_env={
+                "HASHERS_BCRYPT_COST": "4",
+                "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LOGIN_LIFESPAN}s",
+                "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED_MAX_AGE}s",
+            },
+        )
         stack.start(with_ui=False)
         try:
             return record_all(stack, out)

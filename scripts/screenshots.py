@@ -25,8 +25,9 @@ def shoot(out: Path, browser=None) -> list[Path]:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                  args=["--headless", "--no-sandbox", "--disable-gpu"])
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
             try:
                 return shoot(out, chromium)
             finally:

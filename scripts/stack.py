@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import socket
-import secrets
 import subprocess
 import sys
 import time
@@ -33,8 +33,9 @@ HYDRA_DIR = ROOT / "hydra"
 FLOW_PAGES = ("error", "login", "registration", "settings", "recovery", "verification")
 # The tests and the benchmark send every browser from 127.0.0.1, so the UI's per-IP
 # rate limits (sized for one person) are lifted there; the per-identifier ones stay.
-LOOPBACK_CROWD = {f"RATE_LIMIT_{action}_IP": "100000 per minute"
-                  for action in ("SIGN_IN", "REGISTRATION", "EMAIL", "CODE")}
+LOOPBACK_CROWD = {
+    f"RATE_LIMIT_{action}_IP": "100000 per minute" for action in ("SIGN_IN", "REGISTRATION", "EMAIL", "CODE")
+}
 
 
 class StackError(Exception):
@@ -104,15 +105,14 @@ def check_free(named: dict) -> None:
             raise StackError(f"port {port} is already in use (needed for the {what})")
 
 
-def hydra_ports(hydra: "Hydra") -> dict:
+def hydra_ports(hydra: Hydra) -> dict:
     label = "Hydra" if hydra.name == "hydra" else f"Hydra {hydra.name!r}"
     return {f"{label} public API": hydra.public_port, f"{label} admin API": hydra.admin_port}
 
 
 def migrate(what: str, argv: list, env: dict, cwd: Path) -> None:
     """Run a server's SQL migrations (argv ends in `-e --yes`: the DSN comes from env)."""
-    migrated = subprocess.run(argv, env=env, cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    migrated = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if migrated.returncode:
         last = (migrated.stderr.strip().splitlines() or ["no output"])[-1]
         raise StackError(f"{what} could not migrate its database: {last[:300]}")
@@ -128,13 +128,14 @@ class Ports:
     hydra_admin: int = 4445
 
     @classmethod
-    def free(cls) -> "Ports":
+    def free(cls) -> Ports:
         return cls(*(free_port() for _ in range(6)))
 
 
 @dataclass
 class Hydra:
     """One Hydra server: the stack's own, or another one a test starts (an upstream OIDC provider)."""
+
     name: str
     public_port: int
     admin_port: int
@@ -155,12 +156,24 @@ class Hydra:
 
     def environment(self) -> dict:
         # Never the caller's environment: Hydra and Kratos share names such as SERVE_PUBLIC_PORT.
-        return {**base_environment(), "DSN": self.dsn, "SERVE_PUBLIC_PORT": str(self.public_port),
-                "SERVE_ADMIN_PORT": str(self.admin_port), "URLS_SELF_ISSUER": self.public_url + "/", **self.env}
+        return {
+            **base_environment(),
+            "DSN": self.dsn,
+            "SERVE_PUBLIC_PORT": str(self.public_port),
+            "SERVE_ADMIN_PORT": str(self.admin_port),
+            "URLS_SELF_ISSUER": self.public_url + "/",
+            **self.env,
+        }
 
     def argv(self, binary: Path) -> list:
-        return [str(binary), "serve", "all", "--dev", "--sqa-opt-out",
-                *(arg for path in self.configs for arg in ("-c", str(path)))]
+        return [
+            str(binary),
+            "serve",
+            "all",
+            "--dev",
+            "--sqa-opt-out",
+            *(arg for path in self.configs for arg in ("-c", str(path))),
+        ]
 
 
 @dataclass
@@ -219,12 +232,23 @@ class Stack:
         if not self.with_hydra:
             return None
         ui = self.ui_url
-        return Hydra("hydra", self.ports.hydra_public, self.ports.hydra_admin, host=self.host, dsn=self.hydra_dsn,
-                     env={"URLS_LOGIN": ui + "/login", "URLS_REGISTRATION": ui + "/registration",
-                          "URLS_CONSENT": ui + "/consent", "URLS_LOGOUT": ui + "/oauth2/logout",
-                          "URLS_ERROR": ui + "/error",
-                          "URLS_IDENTITY_PROVIDER_URL": self.admin_url, **self.hydra_env},
-                     configs=(HYDRA_DIR / "hydra.yml", *self.token_hook_configs()))
+        return Hydra(
+            "hydra",
+            self.ports.hydra_public,
+            self.ports.hydra_admin,
+            host=self.host,
+            dsn=self.hydra_dsn,
+            env={
+                "URLS_LOGIN": ui + "/login",
+                "URLS_REGISTRATION": ui + "/registration",
+                "URLS_CONSENT": ui + "/consent",
+                "URLS_LOGOUT": ui + "/oauth2/logout",
+                "URLS_ERROR": ui + "/error",
+                "URLS_IDENTITY_PROVIDER_URL": self.admin_url,
+                **self.hydra_env,
+            },
+            configs=(HYDRA_DIR / "hydra.yml", *self.token_hook_configs()),
+        )
 
     def token_hook_configs(self) -> tuple:
         """hydra.yml's commented-out oauth2.token_hook, as a config file layered over it, when
@@ -232,10 +256,25 @@ class Stack:
         if not self.token_hook_secret:
             return ()
         path = self.workdir / "hydra-token-hook.yml"
-        path.write_text(json.dumps({"oauth2": {"token_hook": {
-            "url": self.ui_url + "/oauth2/token-hook",
-            "auth": {"type": "api_key", "config": {"in": "header", "name": "X-Token-Hook-Secret",
-                                                   "value": self.token_hook_secret}}}}}))
+        path.write_text(
+            json.dumps(
+                {
+                    "oauth2": {
+                        "token_hook": {
+                            "url": self.ui_url + "/oauth2/token-hook",
+                            "auth": {
+                                "type": "api_key",
+                                "config": {
+                                    "in": "header",
+                                    "name": "X-Token-Hook-Secret",
+                                    "value": self.token_hook_secret,
+                                },
+                            },
+                        }
+                    }
+                }
+            )
+        )
         return (path,)
 
     def kratos_environment(self) -> dict:
@@ -265,35 +304,51 @@ class Stack:
     def ui_environment(self) -> dict:
         # Outside `make dev` the UI reads no .env either (python-dotenv honours this variable).
         caller = os.environ if self.inherit_env else {**base_environment(), "PYTHON_DOTENV_DISABLED": "1"}
-        hydra = {"HYDRA_ADMIN_URL": self.hydra.admin_url, "HYDRA_PUBLIC_URL": self.hydra.public_url,
-                 # The consent and logout forms' tokens (a caller's own SECRET_KEY wins in `make dev`).
-                 "SECRET_KEY": caller.get("SECRET_KEY") or self.secret_key} if self.hydra else {}
+        hydra = (
+            {
+                "HYDRA_ADMIN_URL": self.hydra.admin_url,
+                "HYDRA_PUBLIC_URL": self.hydra.public_url,
+                # The consent and logout forms' tokens (a caller's own SECRET_KEY wins in `make dev`).
+                "SECRET_KEY": caller.get("SECRET_KEY") or self.secret_key,
+            }
+            if self.hydra
+            else {}
+        )
         if self.hydra and self.token_hook_secret:
             hydra["TOKEN_HOOK_SECRET"] = self.token_hook_secret
-        return {**caller, "KRATOS_PUBLIC_URL": self.public_url_internal, "KRATOS_BROWSER_URL": self.public_url,
-                "KRATOS_ADMIN_URL": self.admin_url, "ALLOWED_RETURN_URLS": self.ui_url, "UI_URL": self.ui_url,
-                **hydra,
-                "PYTHONUNBUFFERED": "1", **self.ui_env}
+        return {
+            **caller,
+            "KRATOS_PUBLIC_URL": self.public_url_internal,
+            "KRATOS_BROWSER_URL": self.public_url,
+            "KRATOS_ADMIN_URL": self.admin_url,
+            "ALLOWED_RETURN_URLS": self.ui_url,
+            "UI_URL": self.ui_url,
+            **hydra,
+            "PYTHONUNBUFFERED": "1",
+            **self.ui_env,
+        }
 
     # -- processes -----------------------------------------------------------
 
     def _spawn(self, name: str, argv: list, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
         out = self.output or open(self.workdir / f"{name}.log", "ab")
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.procs[name] = proc
         return proc
 
     def check_ports(self, with_ui: bool = True) -> None:
-        named = {"Kratos public API": self.ports.public, "Kratos admin API": self.ports.admin,
-                 "mail sink (SMTP)": self.ports.smtp}
+        named = {
+            "Kratos public API": self.ports.public,
+            "Kratos admin API": self.ports.admin,
+            "mail sink (SMTP)": self.ports.smtp,
+        }
         if with_ui:
             named["UI"] = self.ports.ui
         if self.hydra:
             named.update(hydra_ports(self.hydra))
         check_free(named)
 
-    def start(self, with_ui: bool = True, timeout: float = 60) -> "Stack":
+    def start(self, with_ui: bool = True, timeout: float = 60) -> Stack:
         binary = kratos_binary()
         if not binary.exists():
             raise StackError(f"no Kratos binary at {binary}: run `make kratos` or set KRATOS_BIN")
@@ -301,18 +356,30 @@ class Stack:
         self.maildir.mkdir(exist_ok=True)
         self.check_ports(with_ui)
         try:
-            self._spawn("mailsink", [sys.executable, str(ROOT / "scripts" / "mailsink.py"),
-                                     "--port", str(self.ports.smtp), "--maildir", str(self.maildir)],
-                        base_environment())
+            self._spawn(
+                "mailsink",
+                [
+                    sys.executable,
+                    str(ROOT / "scripts" / "mailsink.py"),
+                    "--port",
+                    str(self.ports.smtp),
+                    "--maildir",
+                    str(self.maildir),
+                ],
+                base_environment(),
+            )
             if self.hydra:
                 self.spawn_hydra(self.hydra)
             kratos_env = self.kratos_environment()
             if not self.dsn.startswith("memory"):
                 migrate("Kratos", [str(binary), "migrate", "sql", "-e", "--yes"], kratos_env, KRATOS_DIR)
-            configs = [arg for path in (KRATOS_DIR / "kratos.yml", *self.kratos_overlays)
-                       for arg in ("-c", str(path))]
-            self._spawn("kratos", [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out", *configs],
-                        kratos_env, cwd=KRATOS_DIR)
+            configs = [arg for path in (KRATOS_DIR / "kratos.yml", *self.kratos_overlays) for arg in ("-c", str(path))]
+            self._spawn(
+                "kratos",
+                [str(binary), "serve", "--dev", "--watch-courier", "--sqa-opt-out", *configs],
+                kratos_env,
+                cwd=KRATOS_DIR,
+            )
             self.wait_http("kratos", self.public_url_internal + "/health/ready", timeout)
             if self.hydra:
                 self.wait_http(self.hydra.name, self.hydra.admin_url + "/health/ready", timeout)
@@ -328,8 +395,15 @@ class Stack:
         """The UI on ports.ui; or, behind a proxy that serves ports.ui (UI_URL), a replica `name` on `port`."""
         port = port or self.ports.ui
         if self.server == "gunicorn":
-            argv = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                    "--bind", f"127.0.0.1:{port}"]
+            argv = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ]
         else:
             argv = [sys.executable, "-m", "app", "--port", str(port)]
         self._spawn(name, argv, {**self.ui_environment(), **(env or {})})
@@ -373,8 +447,10 @@ class Stack:
     def _alive(self, name: str) -> None:
         proc = self.procs[name]
         if proc.poll() is not None:
-            raise StackError(f"{name} exited with status {proc.returncode}"
-                             + ("" if self.output else f"; see {self.workdir / (name + '.log')}"))
+            raise StackError(
+                f"{name} exited with status {proc.returncode}"
+                + ("" if self.output else f"; see {self.workdir / (name + '.log')}")
+            )
 
     def wait_http(self, name: str, url: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -401,10 +477,14 @@ class Stack:
 
 # -- PostgreSQL (KRATOS_DB=postgres) ---------------------------------------------------
 
+
 def postgres_bindir() -> Path | None:
     """Debian's PostgreSQL server programs (the `postgresql` package), newest version first."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
-                   if p.parent.parent.name.isdigit() else 0, reverse=True)
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     return found[0].parent if found else None
 
 
@@ -426,6 +506,7 @@ class Postgres:
     The clients (createdb, psql) and the shutdown run as the caller, who can always reach
     the socket and postmaster.pid (a pytest elsewhere may take the o+x back meanwhile).
     """
+
     datadir: Path
     port: int = 5432
     user: str = "kratos"
@@ -444,8 +525,10 @@ class Postgres:
         return found
 
     def dsn(self, database: str) -> str:
-        return (f"postgres://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
-                "?sslmode=disable&max_conns=20&max_idle_conns=4")
+        return (
+            f"postgres://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
+            "?sslmode=disable&max_conns=20&max_idle_conns=4"
+        )
 
     def _owner(self) -> tuple[int, int] | None:
         """(uid, gid) to run as, when we are root."""
@@ -464,9 +547,19 @@ class Postgres:
         owner = self._owner() if as_owner else None
         if owner:
             argv = ["setpriv", f"--reuid={owner[0]}", f"--regid={owner[1]}", "--clear-groups", *argv]
-        done = subprocess.run(argv, capture_output=True, text=True, cwd=self.datadir.parent,
-                              env={**base_environment(), "PGHOST": str(self.socket_dir), "PGPORT": str(self.port),
-                                   "PGUSER": self.user, "HOME": str(self.datadir.parent)})
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=self.datadir.parent,
+            env={
+                **base_environment(),
+                "PGHOST": str(self.socket_dir),
+                "PGPORT": str(self.port),
+                "PGUSER": self.user,
+                "HOME": str(self.datadir.parent),
+            },
+        )
         if check and done.returncode:
             last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
             raise StackError(f"PostgreSQL {program} failed: {last[:300]}")
@@ -492,8 +585,19 @@ class Postgres:
             if owner:
                 os.chown(pwfile, *owner)
             try:
-                self._run("initdb", "-D", str(self.datadir), "-U", self.user, f"--pwfile={pwfile}",
-                          "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync")
+                self._run(
+                    "initdb",
+                    "-D",
+                    str(self.datadir),
+                    "-U",
+                    self.user,
+                    f"--pwfile={pwfile}",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                )
             finally:
                 pwfile.unlink()
         self.socket_dir.mkdir(exist_ok=True)
@@ -512,10 +616,23 @@ class Postgres:
             self._make_reachable(*owner)
         # Only loopback TCP and the socket inside the data dir; fsync off: the data is throwaway.
         # -l: the server's output goes to its log, never to our pipe (which would never close).
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.socket_dir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "start", "-D", str(self.datadir), "-w", "-t", str(int(timeout)),
-                  "-l", str(self.log), "-o", options)
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.socket_dir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.datadir),
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+        )
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """A new database (copied from `template`, if given); returns its DSN."""
@@ -523,8 +640,9 @@ class Postgres:
         return self.dsn(name)
 
     def has_database(self, name: str) -> bool:
-        done = self._run("psql", "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
-                         as_owner=False)
+        done = self._run(
+            "psql", "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'", as_owner=False
+        )
         return done.stdout.strip() == "1"
 
     @property
@@ -579,6 +697,7 @@ class Nginx:
     It sends deploy/nginx-proxy.conf's headers, the same as docker compose's nginx. With
     `expose_upstream` (tests only) each response names its replica in X-Upstream.
     """
+
     workdir: Path
     port: int
     upstreams: tuple
@@ -589,15 +708,17 @@ class Nginx:
         return self.workdir / "nginx-access.log"
 
     def config(self) -> str:
-        temp = "\n".join(f"    {kind}_temp_path {self.workdir / ('nginx-' + kind)};"
-                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temp = "\n".join(
+            f"    {kind}_temp_path {self.workdir / ('nginx-' + kind)};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         servers = "\n".join(f"        server 127.0.0.1:{port};" for port in self.upstreams)
         upstream_header = "        add_header X-Upstream $upstream_addr always;\n" if self.expose_upstream else ""
         return f"""daemon off;
 master_process on;
 worker_processes 1;
-pid {self.workdir / 'nginx.pid'};
-error_log {self.workdir / 'nginx-error.log'} warn;
+pid {self.workdir / "nginx.pid"};
+error_log {self.workdir / "nginx-error.log"} warn;
 events {{ worker_connections 4096; }}
 http {{
     log_format upstreams '{NGINX_LOG_FORMAT}';
@@ -628,8 +749,9 @@ def nginx_binary() -> str:
     return "/usr/sbin/nginx"
 
 
-def start_replicas(stack: Stack, count: int = 2, expose_upstream: bool = False, env: dict | None = None,
-                   timeout: float = 30) -> Nginx:
+def start_replicas(
+    stack: Stack, count: int = 2, expose_upstream: bool = False, env: dict | None = None, timeout: float = 30
+) -> Nginx:
     """`count` UI processes (ui-1, ui-2, ...) behind nginx on ports.ui, which is UI_URL; the stack
     must have been started without its UI. stop() stops them all."""
     ports = [free_port() for _ in range(count)]

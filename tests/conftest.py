@@ -11,16 +11,27 @@ import pytest
 
 import formclient
 from kratos_versions import binary_version
-from stack import (LOOPBACK_CROWD, Ports, Postgres, Stack, free_port, hydra_binary, kratos_binary, kratos_db,
-                   postgres_bindir)
+from stack import (
+    LOOPBACK_CROWD,
+    Ports,
+    Postgres,
+    Stack,
+    free_port,
+    hydra_binary,
+    kratos_binary,
+    kratos_db,
+    postgres_bindir,
+)
 from support import FAST_KRATOS, PRIVILEGED, recorded_versions, require
 
 
 def pytest_report_header(config):
     """Which Kratos this run tests (`make test` runs the real-Kratos suites once per version)."""
     binary = kratos_binary()
-    return (f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary}); "
-            f"unit tests use the answers recorded from {', '.join(recorded_versions())}")
+    return (
+        f"kratos: {binary_version(binary) if binary.exists() else 'missing'} ({binary}); "
+        f"unit tests use the answers recorded from {', '.join(recorded_versions())}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -44,16 +55,34 @@ def kratos_version(kratos_bin) -> str:
 
 
 @contextmanager
-def running_stack(tmp_path_factory, name: str, kratos_env: dict | None = None, ui_env: dict | None = None,
-                  overlays: tuple = (), host: str = "127.0.0.1", server: str = "flask", with_hydra: bool = False,
-                  token_hook_secret: str | None = None, hydra_env: dict | None = None):
+def running_stack(
+    tmp_path_factory,
+    name: str,
+    kratos_env: dict | None = None,
+    ui_env: dict | None = None,
+    overlays: tuple = (),
+    host: str = "127.0.0.1",
+    server: str = "flask",
+    with_hydra: bool = False,
+    token_hook_secret: str | None = None,
+    hydra_env: dict | None = None,
+):
     """Kratos (fresh in-memory SQLite, or a new PostgreSQL database with KRATOS_DB=postgres), the mail sink,
     the UI and optionally Hydra (in memory) on free ports."""
     dsn = kratos_database(tmp_path_factory, name) if kratos_db() == "postgres" else "memory"
-    stack = Stack(workdir=tmp_path_factory.mktemp(name), ports=Ports.free(), dsn=dsn,
-                  kratos_env={**FAST_KRATOS, **(kratos_env or {})}, ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
-                  kratos_overlays=overlays, host=host, server=server, with_hydra=with_hydra,
-                  token_hook_secret=token_hook_secret, hydra_env=hydra_env or {}).start()
+    stack = Stack(
+        workdir=tmp_path_factory.mktemp(name),
+        ports=Ports.free(),
+        dsn=dsn,
+        kratos_env={**FAST_KRATOS, **(kratos_env or {})},
+        ui_env={**LOOPBACK_CROWD, **(ui_env or {})},
+        kratos_overlays=overlays,
+        host=host,
+        server=server,
+        with_hydra=with_hydra,
+        token_hook_secret=token_hook_secret,
+        hydra_env=hydra_env or {},
+    ).start()
     formclient.KRATOS_FOR_UI[stack.ui_url] = stack.public_url  # its pages are checked against Kratos's nodes
     try:
         yield stack
@@ -100,8 +129,11 @@ def oauth2_stack(tmp_path_factory, kratos_bin, hydra_bin):
 @pytest.fixture(scope="session")
 def short_privilege(tmp_path_factory, kratos_bin):
     """A stack whose privileged session lasts PRIVILEGED seconds: settings changes soon need a refresh."""
-    with running_stack(tmp_path_factory, "privilege", kratos_env={
-            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"}) as stack:
+    with running_stack(
+        tmp_path_factory,
+        "privilege",
+        kratos_env={"SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s"},
+    ) as stack:
         yield stack
 
 

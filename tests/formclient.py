@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import page_checks
 import requests
+
+import page_checks
 
 # UI origin -> Kratos public URL, registered by the test stacks: pages of a flow are then
 # checked against the flow's nodes as Kratos serves them.
@@ -20,10 +21,10 @@ class Form:
     action: str
     method: str
     id: str = ""
-    fields: list = field(default_factory=list)   # (name, value) of inputs a browser would send
+    fields: list = field(default_factory=list)  # (name, value) of inputs a browser would send
     buttons: list = field(default_factory=list)  # (name, value, text, type)
-    inputs: dict = field(default_factory=dict)   # name -> attributes, for assertions
-    in_main: bool = False                        # in the page's <main>, not the header or footer
+    inputs: dict = field(default_factory=dict)  # name -> attributes, for assertions
+    in_main: bool = False  # in the page's <main>, not the header or footer
 
 
 def _pieces(el, out: list[str]) -> list[str]:
@@ -76,10 +77,13 @@ class Parsed:
         in_main = {id(el) for main in doc.iter("main") for el in main.iter("form")}
         self.forms = [_read_form(el, id(el) in in_main) for el in doc.iter("form")]
         shown = [el for el in doc.iter("p") if "msg" in el.get("class", "").split()]
-        self.messages = [(next((c[4:] for c in el.get("class", "").split() if c.startswith("msg-")), "info"),
-                          _own_text(el)) for el in shown]
-        self.message_ids = [int(el.get("data-message-id")) for el in shown
-                            if (el.get("data-message-id") or "").isdigit()]
+        self.messages = [
+            (next((c[4:] for c in el.get("class", "").split() if c.startswith("msg-")), "info"), _own_text(el))
+            for el in shown
+        ]
+        self.message_ids = [
+            int(el.get("data-message-id")) for el in shown if (el.get("data-message-id") or "").isdigit()
+        ]
         self.text = _own_text(doc)
 
 
@@ -111,8 +115,9 @@ class Page(Parsed):
                     return form
         raise AssertionError(f"no form with a {button_text!r} button on {self.url}: {self.text[:300]}")
 
-    def submission(self, values: dict | None = None, button: str | None = None,
-                   form_id: str | None = None) -> tuple[str, str, list]:
+    def submission(
+        self, values: dict | None = None, button: str | None = None, form_id: str | None = None
+    ) -> tuple[str, str, list]:
         """(method, URL, data) a browser sends when `values` are filled in (by input name) and
         the button whose text contains `button` is pressed (in the form with id `form_id`)."""
         form = self.form(button, form_id)
@@ -123,7 +128,8 @@ class Page(Parsed):
         # Script-only buttons (type=button) never submit.
         submits = [b for b in form.buttons if b[3] != "button"]
         pressed = next((b for b in submits if b[2] == button), None) or next(
-            (b for b in submits if button is None or button in b[2]), None)
+            (b for b in submits if button is None or button in b[2]), None
+        )
         if pressed and pressed[0]:
             data.append((pressed[0], pressed[1]))
         return form.method.upper(), urljoin(self.url, form.action or self.url), data
@@ -151,8 +157,13 @@ class FormClient:
         nodes, refresh = None, False
         if kratos and flow_id and kind in FLOW_PAGES and resp.status_code in (200, 400):
             # Outside the session: what Kratos answers must not change the browser's cookies.
-            flow = requests.get(f"{kratos}/self-service/{kind}/flows", params={"id": flow_id}, timeout=30,
-                                headers={"Accept": "application/json"}, cookies=self.http.cookies)
+            flow = requests.get(
+                f"{kratos}/self-service/{kind}/flows",
+                params={"id": flow_id},
+                timeout=30,
+                headers={"Accept": "application/json"},
+                cookies=self.http.cookies,
+            )
             if flow.status_code == 200:
                 nodes, refresh = flow.json()["ui"]["nodes"], bool(flow.json().get("refresh"))
         page_checks.check_page(resp.text, nodes, refresh)

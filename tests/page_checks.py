@@ -14,7 +14,48 @@ from html5lib.html5parser import ParseError
 
 # Attribute names a form control may carry; anything else is a typo or two glued together
 # (`value=""requiredautocomplete="username webauthn"` parses as one unknown attribute).
-CONTROL_ATTRIBUTES = frozenset(["id", "class", "title", "lang", "dir", "hidden", "tabindex", "autofocus", "role", "style", "type", "name", "value", "required", "disabled", "autocomplete", "pattern", "maxlength", "minlength", "min", "max", "step", "readonly", "checked", "placeholder", "inputmode", "form", "size", "list", "multiple", "accept", "autocapitalize", "spellcheck", "enterkeyhint", "formaction", "formmethod", "formnovalidate", "formtarget"])
+CONTROL_ATTRIBUTES = frozenset(
+    [
+        "id",
+        "class",
+        "title",
+        "lang",
+        "dir",
+        "hidden",
+        "tabindex",
+        "autofocus",
+        "role",
+        "style",
+        "type",
+        "name",
+        "value",
+        "required",
+        "disabled",
+        "autocomplete",
+        "pattern",
+        "maxlength",
+        "minlength",
+        "min",
+        "max",
+        "step",
+        "readonly",
+        "checked",
+        "placeholder",
+        "inputmode",
+        "form",
+        "size",
+        "list",
+        "multiple",
+        "accept",
+        "autocapitalize",
+        "spellcheck",
+        "enterkeyhint",
+        "formaction",
+        "formmethod",
+        "formnovalidate",
+        "formtarget",
+    ]
+)
 CONTROLS = ("input", "button", "select", "textarea")
 # The node attributes that must reach the browser as Kratos sent them.
 CHECKED = ("name", "type", "required", "autocomplete", "pattern", "maxlength", "disabled")
@@ -47,16 +88,23 @@ def unlabelled(doc) -> list[str]:
     """Inputs a person types in or ticks that no <label> names."""
     labelled = {el.get("for") for el in doc.iter("label")}
     wrapped = {id(inner) for label in doc.iter("label") for inner in label.iter("input")}
-    return [f"<input name={el.get('name')!r}> has no label" for el in doc.iter("input")
-            if el.get("type") not in ("hidden", "submit", "button")
-            and el.get("id") not in labelled and id(el) not in wrapped]
+    return [
+        f"<input name={el.get('name')!r}> has no label"
+        for el in doc.iter("input")
+        if el.get("type") not in ("hidden", "submit", "button")
+        and el.get("id") not in labelled
+        and id(el) not in wrapped
+    ]
 
 
 def outside_forms(doc) -> list[str]:
     """Controls no form would send: a field shown outside every form is one the user fills in vain."""
     inside = {id(el) for form in doc.iter("form") for el in form.iter()}
-    return [f"<{el.tag} name={el.get('name')!r}> is outside every form" for el in controls(doc)
-            if id(el) not in inside and el.get("form") is None]
+    return [
+        f"<{el.tag} name={el.get('name')!r}> is outside every form"
+        for el in controls(doc)
+        if id(el) not in inside and el.get("form") is None
+    ]
 
 
 def _value(value: Any) -> str:
@@ -123,8 +171,9 @@ def node_mismatches(doc, nodes: Iterable[dict[str, Any]], refresh: bool = False)
         same_name = [el for el in rendered if el.get("name") == attrs["name"] and _category(el) == _category_of(kind)]
         if refresh and attrs["name"] == "identifier":
             same_name = [el for el in rendered if el.get("name") == "identifier"]
-        if kind in ("submit", "button") or (kind == "hidden" and attrs.get("value") not in (None, "")
-                                             and attrs["name"] != "csrf_token"):
+        if kind in ("submit", "button") or (
+            kind == "hidden" and attrs.get("value") not in (None, "") and attrs["name"] != "csrf_token"
+        ):
             same_name = [el for el in same_name if (el.get("value") or "") == _value(attrs.get("value") or "")]
         if not same_name:
             problems.append(f"node {attrs['name']!r} ({kind}) is not rendered")

@@ -38,21 +38,40 @@ class RelyingParty:
     def authorize_url(self, scope: str = "openid offline_access email", **extra) -> str:
         self.state = secrets.token_urlsafe(16)
         self.verifier, challenge = pkce_pair()
-        query = {"client_id": self.client["client_id"], "response_type": "code", "scope": scope,
-                 "redirect_uri": self.redirect_uri, "state": self.state, "code_challenge": challenge,
-                 "code_challenge_method": "S256", **extra}
+        query = {
+            "client_id": self.client["client_id"],
+            "response_type": "code",
+            "scope": scope,
+            "redirect_uri": self.redirect_uri,
+            "state": self.state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            **extra,
+        }
         return f"{self.hydra_public_url}/oauth2/auth?{urlencode(query)}"
 
     def exchange(self, code: str) -> dict:
-        answer = requests.post(self.hydra_public_url + "/oauth2/token", timeout=10, data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-            "code_verifier": self.verifier}, auth=self.credentials)
+        answer = requests.post(
+            self.hydra_public_url + "/oauth2/token",
+            timeout=10,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "code_verifier": self.verifier,
+            },
+            auth=self.credentials,
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
     def refresh(self, refresh_token: str) -> requests.Response:
-        return requests.post(self.hydra_public_url + "/oauth2/token", timeout=10, data={
-            "grant_type": "refresh_token", "refresh_token": refresh_token}, auth=self.credentials)
+        return requests.post(
+            self.hydra_public_url + "/oauth2/token",
+            timeout=10,
+            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+            auth=self.credentials,
+        )
 
     @property
     def credentials(self) -> tuple[str, str]:
@@ -60,8 +79,9 @@ class RelyingParty:
         return self.client["client_id"], self.client["client_secret"]
 
     def userinfo(self, access_token: str) -> dict:
-        answer = requests.get(self.hydra_public_url + "/userinfo", timeout=10,
-                              headers={"Authorization": f"Bearer {access_token}"})
+        answer = requests.get(
+            self.hydra_public_url + "/userinfo", timeout=10, headers={"Authorization": f"Bearer {access_token}"}
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -78,8 +98,13 @@ def follow(client: FormClient, method: str, url: str, redirect_uri: str = CALLBA
     raise AssertionError("too many redirects")
 
 
-def submit(page: Page, values: dict | None = None, button: str | None = None, redirect_uri: str = CALLBACK,
-           form_id: str | None = None) -> Arrival:
+def submit(
+    page: Page,
+    values: dict | None = None,
+    button: str | None = None,
+    redirect_uri: str = CALLBACK,
+    form_id: str | None = None,
+) -> Arrival:
     """Press `button` on `page` (see formclient.Page.submit), following redirects up to the callback."""
     method, target, data = page.submission(values, button, form_id)
     return follow(page.client, method, target, redirect_uri, data=data)

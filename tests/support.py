@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from formclient import FormClient
-import requests
 from kratos_versions import fixtures_dir
 from stack import kratos_version
 
@@ -41,9 +41,14 @@ def require(present: bool, what: str) -> None:
 
 def register_oauth2_client(hydra_admin_url: str, redirect_uri: str, **fields) -> dict:
     """A new OAuth2 client (authorization code + refresh), through Hydra's admin API; its id and secret included."""
-    client = {"client_name": f"Test app {uuid.uuid4().hex[:8]}", "redirect_uris": [redirect_uri],
-              "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-              "scope": "openid offline_access email", **fields}
+    client = {
+        "client_name": f"Test app {uuid.uuid4().hex[:8]}",
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scope": "openid offline_access email",
+        **fields,
+    }
     answer = requests.post(hydra_admin_url + "/admin/clients", json=client, timeout=10)
     assert answer.status_code == 201, answer.text
     return answer.json()
@@ -78,8 +83,8 @@ def totp(secret: str, at: float | None = None, step: int = 30, digits: int = 6) 
     counter = struct.pack(">Q", int((time.time() if at is None else at) // step))
     digest = hmac.new(key, counter, hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(number % 10 ** digits).zfill(digits)
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10**digits).zfill(digits)
 
 
 # -- a person's journeys without JavaScript (the integration suites) ------------
@@ -95,8 +100,8 @@ def new_email(prefix: str = "user") -> str:
 def sign_up(stack, email: str, password: str = PASSWORD, client: FormClient | None = None):
     client = client or FormClient()
     page = client.get(stack.ui_url + "/registration")
-    page = page.submit({"traits.email": email}, button="Sign up")   # step 1: profile
-    page = page.submit({"password": password}, button="Sign up")    # step 2: password
+    page = page.submit({"traits.email": email}, button="Sign up")  # step 1: profile
+    page = page.submit({"password": password}, button="Sign up")  # step 2: password
     return client, page
 
 
@@ -117,8 +122,10 @@ def sign_out(client: FormClient, stack):
     return client.get(stack.ui_url + "/logout").submit(button="Sign out")
 
 
-TEXT_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) "
-                       r"request_id=(\S+) client_ip=(\S+) (.*)")
+TEXT_LINE = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) "
+    r"request_id=(\S+) client_ip=(\S+) (.*)"
+)
 
 
 def log_lines(path, fmt: str) -> list[dict]:
@@ -133,8 +140,9 @@ def log_lines(path, fmt: str) -> list[dict]:
             match = TEXT_LINE.fullmatch(raw)
             assert match, f"log line without time, level, logger and request id: {raw!r}"
             level, logger, request_id, client_ip, message = match.groups()
-            lines.append({"level": level, "logger": logger, "request_id": request_id, "client_ip": client_ip,
-                          "message": message})
+            lines.append(
+                {"level": level, "logger": logger, "request_id": request_id, "client_ip": client_ip, "message": message}
+            )
     return lines
 
 
@@ -151,5 +159,10 @@ def kratos_requests(stack, method: str, path: str) -> int:
     """How many `method path` requests Kratos's public API has handled, from its own log
     (query strings are not logged)."""
     log = (stack.workdir / "kratos.log").read_text(errors="replace")
-    return sum(1 for line in log.splitlines() if "completed handling request" in line
-               and f"host:127.0.0.1:{stack.ports.public} " in line and f"method:{method} path:{path} " in line)
+    return sum(
+        1
+        for line in log.splitlines()
+        if "completed handling request" in line
+        and f"host:127.0.0.1:{stack.ports.public} " in line
+        and f"method:{method} path:{path} " in line
+    )

@@ -13,8 +13,9 @@ __all__ = ["FLOWS", "FlowKind", "bp", "prefill"]
 
 bp = Blueprint("flows", __name__)
 
-FLOWS: dict[str, FlowKind] = {kind.name: kind for kind in (
-    login.KIND, registration.KIND, settings.KIND, recovery.KIND, verification.KIND)}
+FLOWS: dict[str, FlowKind] = {
+    kind.name: kind for kind in (login.KIND, registration.KIND, settings.KIND, recovery.KIND, verification.KIND)
+}
 
 for _kind in FLOWS.values():
     bp.add_url_rule(f"/{_kind.name}", endpoint=_kind.name, view_func=flow_view(_kind), methods=["GET", "POST"])

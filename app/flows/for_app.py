@@ -27,8 +27,7 @@ def login_request(flow: Flow) -> tuple[str | None, dict[str, Any]]:
     challenge = flow.get("oauth2_login_challenge")
     request = flow.get("oauth2_login_request")
     client = request.get("client") if isinstance(request, dict) else None
-    return (challenge if isinstance(challenge, str) and challenge else None,
-            client if isinstance(client, dict) else {})
+    return (challenge if isinstance(challenge, str) and challenge else None, client if isinstance(client, dict) else {})
 
 
 def _with(href: str, **params: str) -> str:
@@ -72,17 +71,28 @@ def finish_sign_up(body: Any) -> Response | None:
         return None
     # With the cookies the browser sent: Kratos rotated the CSRF cookie on success, and the
     # flow checks the old one. What this look-up sets is not relayed.
-    before = Browser(cookies=dict(request.cookies), user_agent=browser().user_agent,
-                     client_ip=browser().client_ip, request_id=g.get("request_id"))
+    before = Browser(
+        cookies=dict(request.cookies),
+        user_agent=browser().user_agent,
+        client_ip=browser().client_ip,
+        request_id=g.get("request_id"),
+    )
     fetched = outcomes.interpret(kratos().get_flow(before, "registration", str(flow_id)))
     challenge = fetched.flow.get("oauth2_login_challenge") if isinstance(fetched, outcomes.ShowFlow) else None
     identity_id = (session.get("identity") or {}).get("id")
     if not isinstance(challenge, str) or not challenge or not is_kratos_id(identity_id):
         return None
     amr = [str(m.get("method")) for m in session.get("authentication_methods") or [] if isinstance(m, dict)]
-    accepted = interpret_hydra(hydra.accept_login(
-        challenge, subject=identity_id, session_id=str(session.get("id", "")), amr=amr,
-        remember_for=_seconds_left(session), request_id=g.get("request_id")))
+    accepted = interpret_hydra(
+        hydra.accept_login(
+            challenge,
+            subject=identity_id,
+            session_id=str(session.get("id", "")),
+            amr=amr,
+            remember_for=_seconds_left(session),
+            request_id=g.get("request_id"),
+        )
+    )
     url = redirect_to(accepted)
     return to_issued(url) if url else None
 

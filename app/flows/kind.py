@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -36,7 +37,7 @@ class Page:
     # Only these groups' forms (after recovery: only the new password); None: all.
     only_groups: tuple[str, ...] | None = None
     # Settings cards, by group: what the method is, whether it is on, what to do next.
-    cards: dict[str, "Card"] = field(default_factory=dict)
+    cards: dict[str, Card] = field(default_factory=dict)
 
 
 @dataclass

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import g, redirect, request, url_for
+from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-
-from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
 
 from .. import outcomes
 from ..auth import browser, identity_label, kratos, ui_url
@@ -39,8 +39,11 @@ def page(flow: Flow, page: Page) -> None:
     if linking is not None:
         provider = str((linking.get("context") or {}).get("provider") or gettext("that account"))
         page.title = gettext("Link %(provider)s to your account", provider=provider)
-        page.lead = gettext("This email already has an account here. Sign in to it once as below, and "
-                            "%(provider)s will sign you in to it from then on.", provider=provider)
+        page.lead = gettext(
+            "This email already has an account here. Sign in to it once as below, and "
+            "%(provider)s will sign you in to it from then on.",
+            provider=provider,
+        )
     elif flow.get("refresh") and g.identity_session is not None:
         page.title = gettext("Confirm it's you")
         page.lead = gettext("To continue, please confirm it's you by signing in again as")
@@ -84,17 +87,28 @@ def start_verification(address: str, login_challenge: str | None = None) -> View
         return respond(verification.KIND, outcome)
     flow = outcome.flow
     if address:
-        sent = outcomes.interpret(kratos().submit_flow(browser(), "verification", flow.id, [
-            ("csrf_token", flow.value_of("csrf_token") or ""), ("email", address), ("method", "code")]))
+        sent = outcomes.interpret(
+            kratos().submit_flow(
+                browser(),
+                "verification",
+                flow.id,
+                [("csrf_token", flow.value_of("csrf_token") or ""), ("email", address), ("method", "code")],
+            )
+        )
         if isinstance(sent, Failure):
             return render_failure(sent)
     return redirect(url_for("flows.verification", flow=flow.id), code=303)
 
 
 KIND = FlowKind(
-    "login", _l("Sign in"), ("return_to", "refresh", "aal", "login_challenge"),
+    "login",
+    _l("Sign in"),
+    ("return_to", "refresh", "aal", "login_challenge"),
     links=(("flows.registration", _l("Create an account")), ("flows.recovery", _l("Forgot your password?"))),
-    groups=GROUPS, without_shared_fields=("passkey", "oidc", "totp", "lookup_secret"),
+    groups=GROUPS,
+    without_shared_fields=("passkey", "oidc", "totp", "lookup_secret"),
     when_signed_in=lambda: to_return_to(request.args.get("return_to")),
-    page=page, after_submit=after_submit, limited=Limited("identifier", "SIGN_IN"),
+    page=page,
+    after_submit=after_submit,
+    limited=Limited("identifier", "SIGN_IN"),
 )

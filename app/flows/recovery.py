@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
-from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
+from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ..auth import rule
 from ..limits import Limited
-from ..outcomes import Reason
-from ..outcomes import Flow
+from ..outcomes import Flow, Reason
 from .kind import FlowKind, Page
 
 # Kratos expires a code-by-email flow with its code.
@@ -32,6 +32,14 @@ def page(flow: Flow, page: Page) -> None:
         page.lead = gettext("Enter your account's email address and we will email you a code to reset your password.")
 
 
-KIND = FlowKind("recovery", _l("Reset your password"), ("return_to",), links=(("flows.login", _l("Back to sign in")),),
-                groups=(("code", ""),), notices=((Reason.EXPIRED, CODE_EXPIRED),), when_signed_in=when_signed_in,
-                page=page, limited=Limited("email"))
+KIND = FlowKind(
+    "recovery",
+    _l("Reset your password"),
+    ("return_to",),
+    links=(("flows.login", _l("Back to sign in")),),
+    groups=(("code", ""),),
+    notices=((Reason.EXPIRED, CODE_EXPIRED),),
+    when_signed_in=when_signed_in,
+    page=page,
+    limited=Limited("email"),
+)

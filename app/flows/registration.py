@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import request
-
-from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
+from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 
 from ..limits import Limited
 from ..navigate import to_return_to
@@ -22,9 +22,11 @@ GROUPS = (
 
 def hidden_traits(flow: Flow) -> list[str]:
     """Values of traits the flow carries as hidden inputs (registration's second step)."""
-    return [str(attrs["value"]) for _node, attrs in flow.inputs()
-            if attrs.get("type") == "hidden" and str(attrs.get("name", "")).startswith("traits.")
-            and attrs.get("value")]
+    return [
+        str(attrs["value"])
+        for _node, attrs in flow.inputs()
+        if attrs.get("type") == "hidden" and str(attrs.get("name", "")).startswith("traits.") and attrs.get("value")
+    ]
 
 
 def page(flow: Flow, page: Page) -> None:
@@ -38,11 +40,15 @@ def page(flow: Flow, page: Page) -> None:
 
 
 KIND = FlowKind(
-    "registration", _l("Create an account"), ("return_to", "login_challenge"),
+    "registration",
+    _l("Create an account"),
+    ("return_to", "login_challenge"),
     links=(("flows.login", _l("Already have an account? Sign in")),),
     # The provider supplies the email; the profile form alone asks for it.
-    groups=GROUPS, without_shared_fields=("oidc",),
-    when_signed_in=lambda: to_return_to(request.args.get("return_to")), page=page,
+    groups=GROUPS,
+    without_shared_fields=("oidc",),
+    when_signed_in=lambda: to_return_to(request.args.get("return_to")),
+    page=page,
     limited=Limited("traits.email", "REGISTRATION"),
     after_success=for_app.finish_sign_up,
 )

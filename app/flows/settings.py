@@ -9,12 +9,14 @@ from typing import Any
 
 from babel.dates import format_date
 from flask import g, request, url_for
-from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
+from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from .. import outcomes
 from ..auth import browser, kratos, login_required, ui_url
-from ..errors import Page as ErrorPage, error_page
+from ..errors import Page as ErrorPage
+from ..errors import error_page
 from ..i18n import DEFAULT_LOCALE, current_locale
 from ..kratos import KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
@@ -33,8 +35,10 @@ GROUPS = (
 WHY = {
     "profile": _l("The address you sign in with, and where we send codes."),
     "password": _l("Signs you in together with your email address."),
-    "totp": _l("A six-digit code from an app on your phone, asked for after you sign in. "
-               "It keeps your account safe even if your password leaks."),
+    "totp": _l(
+        "A six-digit code from an app on your phone, asked for after you sign in. "
+        "It keeps your account safe even if your password leaks."
+    ),
     "lookup_secret": _l("One-time codes for signing in when you do not have your phone. Keep them somewhere safe."),
     "webauthn": _l("A hardware key you touch to confirm it's you, as a second step."),
     "passkey": _l("Sign in with your fingerprint, face or screen lock instead of a password."),
@@ -140,8 +144,10 @@ def page(flow: Flow, page: Page) -> None:
         page.lead = gettext("Choose a new password for your account. You are signed in, so it takes effect at once.")
         page.only_groups = ("password",)
         _relabel(flow, "password", "method", gettext("Set new password"))
-        page.links = [(page.return_to or url_for("pages.home"), gettext("Continue without changing it")),
-                      (url_for("flows.settings", show="all"), gettext("All account settings"))]
+        page.links = [
+            (page.return_to or url_for("pages.home"), gettext("Continue without changing it")),
+            (url_for("flows.settings", show="all"), gettext("All account settings")),
+        ]
         return
     page.reauthenticate_url = url_for("flows.login", refresh="true", return_to=ui_url(url_for("flows.settings")))
 
@@ -162,12 +168,19 @@ def backup_codes() -> Response | ErrorPage:
     outcome = outcomes.interpret(kratos().get_flow(browser(), "settings", flow_id)) if is_kratos_id(flow_id) else None
     lines = backup_code_lines(outcome.flow.data) if isinstance(outcome, ShowFlow) else []
     if not lines:
-        return error_page(404, gettext("No backup codes to download"),
-                          gettext("Open your settings and show or create your backup codes first."))
+        return error_page(
+            404,
+            gettext("No backup codes to download"),
+            gettext("Open your settings and show or create your backup codes first."),
+        )
     text = gettext("Backup codes for your account. Each code works once.") + "\n\n" + "\n".join(lines) + "\n"
-    return Response(text, mimetype="text/plain", headers={
-        "Content-Disposition": 'attachment; filename="backup-codes.txt"', "Cache-Control": "no-store"})
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="backup-codes.txt"', "Cache-Control": "no-store"},
+    )
 
 
-KIND = FlowKind("settings", _l("Account settings"), ("return_to",), requires_session=True, cards=True,
-                groups=GROUPS, page=page)
+KIND = FlowKind(
+    "settings", _l("Account settings"), ("return_to",), requires_session=True, cards=True, groups=GROUPS, page=page
+)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from flask import g, url_for
-from flask_babel import gettext, lazy_gettext as _l  # type: ignore[import-untyped]
+from flask_babel import gettext  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 
 from ..auth import ui_url
 from ..limits import Limited
@@ -39,6 +40,13 @@ def page(flow: Flow, page: Page) -> None:
         page.links.append((page.return_to or url_for("pages.home"), gettext("Skip for now")))
 
 
-KIND = FlowKind("verification", _l("Verify your email"), ("return_to",), groups=(("code", ""),),
-                notices=((Reason.EXPIRED, CODE_EXPIRED),), page=page, limited=Limited("email"),
-                done_despite_not_found=True)
+KIND = FlowKind(
+    "verification",
+    _l("Verify your email"),
+    ("return_to",),
+    groups=(("code", ""),),
+    notices=((Reason.EXPIRED, CODE_EXPIRED),),
+    page=page,
+    limited=Limited("email"),
+    done_despite_not_found=True,
+)

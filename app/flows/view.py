@@ -9,8 +9,9 @@ Flows differ only in their FlowKind: data and hooks (one small module per flow).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, url_for
@@ -23,8 +24,18 @@ from ..auth import browser, kratos, rule, sign_in_redirect
 from ..errors import render_failure
 from ..kratos import is_kratos_id
 from ..navigate import to_issued, to_return_to
-from ..outcomes import (AlreadySignedIn, Failure, Flow, NewFlow, Outcome, Reason, Redirect, ShowFlow,
-                        SignInRequired, Success)
+from ..outcomes import (
+    AlreadySignedIn,
+    Failure,
+    Flow,
+    NewFlow,
+    Outcome,
+    Reason,
+    Redirect,
+    ShowFlow,
+    SignInRequired,
+    Success,
+)
 from .kind import FlowKind, Page, View
 
 # Never copied back into a restarted form: secrets, one-time codes and controls.
@@ -33,8 +44,9 @@ _NOT_PREFILLED_NAMES = {"csrf_token", "code", "totp_code", "lookup_secret"}
 
 NOTICES = {
     Reason.EXPIRED: _l("That form had expired, so we started a new one. Please check your details and try again."),
-    Reason.CSRF: _l("For your security we could not accept that form (it may have been open in another tab). "
-                    "Please try again."),
+    Reason.CSRF: _l(
+        "For your security we could not accept that form (it may have been open in another tab). Please try again."
+    ),
     Reason.RESTART: _l("That form is no longer valid, so we started a new one."),
 }
 
@@ -52,20 +64,30 @@ class Section:
     @property
     def visible(self) -> bool:
         """Whether anything here shows (a section of only hidden inputs and scripts gets no title)."""
-        return any(n.get("type") != "script" and (n.get("attributes") or {}).get("type") != "hidden"
-                   for n in self.nodes)
+        return any(
+            n.get("type") != "script" and (n.get("attributes") or {}).get("type") != "hidden" for n in self.nodes
+        )
 
     @property
     def is_form(self) -> bool:
         """Whether it has anything to submit (Kratos's script node alone needs no form)."""
-        return any(n.get("type") == "input" and (n.get("attributes") or {}).get("type") in ("submit", "button")
-                   for n in self.nodes)
+        return any(
+            n.get("type") == "input" and (n.get("attributes") or {}).get("type") in ("submit", "button")
+            for n in self.nodes
+        )
 
     @property
     def first_field(self) -> dict[str, Any] | None:
         """The first field a person types in, for the error summary to point at."""
-        return next((n for n in self.nodes if n.get("type") == "input" and (n.get("attributes") or {}).get("type")
-                     not in ("hidden", "submit", "button")), None)
+        return next(
+            (
+                n
+                for n in self.nodes
+                if n.get("type") == "input"
+                and (n.get("attributes") or {}).get("type") not in ("hidden", "submit", "button")
+            ),
+            None,
+        )
 
     @property
     def errors(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -139,12 +161,16 @@ def ui_sections(kind: FlowKind, flow: Flow, active: str | None = None) -> tuple[
     return ([] if active in groups else messages), sections
 
 
-def render_flow(kind: FlowKind, flow: Flow, *, status: int = 200, notice: str | None = None,
-                active: str | None = None) -> tuple[str, int]:
+def render_flow(
+    kind: FlowKind, flow: Flow, *, status: int = 200, notice: str | None = None, active: str | None = None
+) -> tuple[str, int]:
     return_to = rule().from_browser(flow.get("return_to"))
     pass_on: dict[str, Any] = {"return_to": return_to} if return_to else {}
-    page = Page(title=kind.title, return_to=return_to,
-                links=[(url_for(endpoint, **pass_on), label) for endpoint, label in kind.links])
+    page = Page(
+        title=kind.title,
+        return_to=return_to,
+        links=[(url_for(endpoint, **pass_on), label) for endpoint, label in kind.links],
+    )
     if kind.page:
         kind.page(flow, page)
     if page.sign_out_offer:
@@ -153,9 +179,16 @@ def render_flow(kind: FlowKind, flow: Flow, *, status: int = 200, notice: str | 
     if page.only_groups is not None:
         sections = [section for section in sections if section.group in page.only_groups]
     has_error = any(m.get("type") == "error" for m in messages) or any(
-        section.errors or any(m.get("type") == "error" for m in section.messages) for section in sections)
+        section.errors or any(m.get("type") == "error" for m in section.messages) for section in sections
+    )
     return render_template(
-        "flow.html", kind=kind, flow=flow, page=page, notice=notice, messages=messages, sections=sections,
+        "flow.html",
+        kind=kind,
+        flow=flow,
+        page=page,
+        notice=notice,
+        messages=messages,
+        sections=sections,
         has_error=has_error,
         uses_webauthn=any(n.get("type") == "script" for n in flow.nodes),
         form_action=url_for(f"flows.{kind.name}", flow=flow.id, **pass_on),
@@ -196,8 +229,12 @@ def respond(kind: FlowKind, outcome: Outcome, submitted: MultiDict[str, str] | N
                 return to_issued(next_url)
             # Each form names its section in its action (Kratos never sees it), so the
             # message lands there whichever button, or script, submitted the form.
-            return render_flow(kind, flow, status=400 if invalid else 200,
-                               active=request.args.get("section") if submitted is not None else None)
+            return render_flow(
+                kind,
+                flow,
+                status=400 if invalid else 200,
+                active=request.args.get("section") if submitted is not None else None,
+            )
         case Success(body=body):
             if submitted is not None and kind.after_success and (replaced := kind.after_success(body)):
                 return replaced
@@ -235,8 +272,11 @@ def restart_with_notice(kind: FlowKind, outcome: NewFlow, submitted: MultiDict[s
 def too_many_attempts(kind: FlowKind, flow_id: str, wait: int) -> View:
     """Over a rate limit: the same flow again (fetched, not submitted), with what was typed."""
     fresh = outcomes.interpret(kratos().get_flow(browser(), kind.name, flow_id))
-    page = render_flow(kind, prefill(fresh.flow, request.form), notice=limits.message(wait)) \
-        if isinstance(fresh, ShowFlow) else None
+    page = (
+        render_flow(kind, prefill(fresh.flow, request.form), notice=limits.message(wait))
+        if isinstance(fresh, ShowFlow)
+        else None
+    )
     return limits.too_many(page, wait)
 
 
@@ -266,8 +306,12 @@ def flow_view(kind: FlowKind) -> Callable[[], View]:
             return submit(kind, flow_id, request.form)
         if not flow_id or not is_kratos_id(flow_id):
             params = init_params(kind, request.args)
-            if not flow_id and g.identity_session is not None and kind.when_signed_in is not None \
-                    and set(params) <= {"return_to"}:
+            if (
+                not flow_id
+                and g.identity_session is not None
+                and kind.when_signed_in is not None
+                and set(params) <= {"return_to"}
+            ):
                 # Nothing to do at Kratos (no refresh, aal or login_challenge).
                 return signed_in_redirect(kind)
             return redirect(init_url(kind, params), code=303)

@@ -22,11 +22,14 @@ def _inject(page) -> None:
 
 def violations(page) -> list[dict]:
     _inject(page)
-    return page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                                      resultTypes: ['violations']})
                                   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                       nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html,
-                                                                summary: n.failureSummary}))})))""", TAGS)
+                                                                summary: n.failureSummary}))})))""",
+        TAGS,
+    )
 
 
 def report(found: list[dict], where: str) -> str:

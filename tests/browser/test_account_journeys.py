@@ -9,6 +9,7 @@ from browser.steps import PASSWORD, expect_home, new_email, sign_in, sign_out, s
 from mailsink import wait_for_code
 from support import PRIVILEGED
 
+
 def test_password_change_after_the_privileged_window_completes_after_reauthenticating(short_privilege, page):
     stack = short_privilege
     email = new_email("priv")

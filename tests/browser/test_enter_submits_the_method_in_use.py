@@ -10,6 +10,7 @@ from browser.test_second_factors import enrol_totp
 from mailsink import wait_for_code
 from support import totp
 
+
 def test_password_sign_in_by_enter(stack, sized):
     page = sized
     email = new_email("enter-pw")

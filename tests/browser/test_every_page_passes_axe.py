@@ -24,8 +24,9 @@ SAVED = '[data-message-id="1050001"]'  # Kratos: "Your changes have been saved!"
 
 @pytest.fixture(scope="module")
 def short_codes(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "axe", kratos_env={
-            "SELFSERVICE_METHODS_CODE_CONFIG_LIFESPAN": f"{CODE_LIFESPAN}s"}) as stack:
+    with running_stack(
+        tmp_path_factory, "axe", kratos_env={"SELFSERVICE_METHODS_CODE_CONFIG_LIFESPAN": f"{CODE_LIFESPAN}s"}
+    ) as stack:
         yield stack
 
 
@@ -141,10 +142,19 @@ def test_oauth2_consent_and_sign_out_pages(oauth2_stack, tab):
     sign-out confirmation. The app's callback is never served: the browser stops there."""
     stack, page = oauth2_stack, tab
     signed_out = "http://127.0.0.1:9/signed-out"
-    rp = RelyingParty(stack.hydra.public_url, register_oauth2_client(
-        stack.hydra.admin_url, CALLBACK, client_name="Recipe Box", scope="openid offline_access email profile",
-        client_uri="https://recipes.example.com", policy_uri="https://recipes.example.com/privacy",
-        tos_uri="https://recipes.example.com/terms", post_logout_redirect_uris=[signed_out]))
+    rp = RelyingParty(
+        stack.hydra.public_url,
+        register_oauth2_client(
+            stack.hydra.admin_url,
+            CALLBACK,
+            client_name="Recipe Box",
+            scope="openid offline_access email profile",
+            client_uri="https://recipes.example.com",
+            policy_uri="https://recipes.example.com/privacy",
+            tos_uri="https://recipes.example.com/terms",
+            post_logout_redirect_uris=[signed_out],
+        ),
+    )
     page.route(re.compile(r"^http://127\.0\.0\.1:9/"), lambda route: route.fulfill(body="the app"))
     sign_up(page, stack, new_email("axe-oauth2"))
     page.goto(rp.authorize_url("openid offline_access email profile"))
@@ -159,8 +169,10 @@ def test_oauth2_consent_and_sign_out_pages(oauth2_stack, tab):
     button(page, "decision", "allow").click()
     expect(page).to_have_url(re.compile(re.escape(CALLBACK) + r"\?"))
     tokens = rp.exchange(parse_qs(urlsplit(page.url).query)["code"][0])
-    page.goto(f"{stack.hydra.public_url}/oauth2/sessions/logout?" + urlencode({
-        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": signed_out}))
+    page.goto(
+        f"{stack.hydra.public_url}/oauth2/sessions/logout?"
+        + urlencode({"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": signed_out})
+    )
     expect(page).to_have_url(re.compile(r"/oauth2/logout\?logout_challenge="))
     expect(page.locator("#app-name")).to_have_text("Recipe Box")
     assert_accessible(page, "OAuth2 sign-out confirmation")
@@ -259,9 +271,11 @@ def test_error_pages(tmp_path_factory, kratos_bin, tab):
 def test_a_branded_sign_in_page_keeps_its_contrast(tmp_path_factory, kratos_bin, page):
     """A pale accent from BRAND_ACCENT reaches the page through /theme.css (under the CSP), darkened
     for the light scheme and kept for the dark one, so both still pass."""
-    with running_stack(tmp_path_factory, "axe-brand", ui_env={
-            "BRAND_ACCENT": "#ffd600", "BRAND_NAME": "Example Cloud",
-            "SUPPORT_URL": "https://help.example.com"}) as stack:
+    with running_stack(
+        tmp_path_factory,
+        "axe-brand",
+        ui_env={"BRAND_ACCENT": "#ffd600", "BRAND_NAME": "Example Cloud", "SUPPORT_URL": "https://help.example.com"},
+    ) as stack:
         page.goto(stack.ui_url + "/login")
         expect(page).to_have_title(re.compile(r"· Example Cloud$"))
         sign_in_button = button(page, "method", "password")

@@ -9,8 +9,12 @@ PHONE = {"width": 375, "height": 740}
 
 
 def boxes_overlap(a, b) -> bool:
-    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def test_phone_header_and_sessions_page_fit_the_screen(chromium, stack, page):
@@ -33,8 +37,12 @@ def test_phone_header_and_sessions_page_fit_the_screen(chromium, stack, page):
 
 def test_focus_is_visible_on_every_kind_of_control(stack, page):
     page.goto(stack.ui_url + "/login")
-    for selector in ("[data-onclick-trigger]", "#group-password button[type=submit]", "#group-password input[name=identifier]",
-                     ".links a"):
+    for selector in (
+        "[data-onclick-trigger]",
+        "#group-password button[type=submit]",
+        "#group-password input[name=identifier]",
+        ".links a",
+    ):
         control = page.locator(selector).first
         control.focus()
         style = control.evaluate("el => getComputedStyle(el)")
@@ -63,7 +71,8 @@ def test_show_password_reveals_and_hides_what_was_typed(stack, page):
     toggle.click()
     expect(field).to_have_attribute("type", "text")
     expect(page.locator("#group-password").get_by_role("button", name="Hide password")).to_have_attribute(
-        "aria-pressed", "true")
+        "aria-pressed", "true"
+    )
     page.locator("#group-password").get_by_role("button", name="Hide password").click()
     expect(field).to_have_attribute("type", "password")
 

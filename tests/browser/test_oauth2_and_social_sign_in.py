@@ -19,15 +19,17 @@ from upstream_idp import PROVIDER_LABEL
 @pytest.fixture
 def demo_app(oauth2_stack):
     port = free_port()
-    client = register_oauth2_client(oauth2_stack.hydra.admin_url, f"http://127.0.0.1:{port}/callback",
-                                    client_name="Recipe Box")
+    client = register_oauth2_client(
+        oauth2_stack.hydra.admin_url, f"http://127.0.0.1:{port}/callback", client_name="Recipe Box"
+    )
     app = DemoApp(oauth2_stack.hydra.public_url, client["client_id"], client["client_secret"], port).start()
     yield app
     app.stop()
 
 
 def test_a_new_user_registers_in_the_middle_of_an_apps_sign_in_and_the_app_gets_their_email(
-        oauth2_stack, demo_app, page):
+    oauth2_stack, demo_app, page
+):
     email = new_email("oauth2")
     page.goto(demo_app.url + "/")
     page.get_by_role("link", name="Sign in with your account").click()
@@ -45,9 +47,13 @@ def test_a_new_user_registers_in_the_middle_of_an_apps_sign_in_and_the_app_gets_
     expect(page).to_have_url(re.compile(r"/consent\?consent_challenge="))
     expect(page.locator("#app-name")).to_have_text("Recipe Box")
     expect(page.locator("#consent-account")).to_have_text(email)
-    expect(page.locator("#scopes li")).to_have_text(["Know who you are (your account's identifier)",
-                                                     "Stay connected while you are away (it can refresh its access)",
-                                                     "See your email address"])
+    expect(page.locator("#scopes li")).to_have_text(
+        [
+            "Know who you are (your account's identifier)",
+            "Stay connected while you are away (it can refresh its access)",
+            "See your email address",
+        ]
+    )
     page.get_by_role("button", name="Allow").click()
 
     # Back at the app (Chrome followed the redirects after the post: form-action covers them).

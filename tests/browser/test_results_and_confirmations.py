@@ -14,8 +14,10 @@ def two_sessions(chromium, page, stack):
     """`page` signed in, plus a second browser (another device) signed in as the same person."""
     email = new_email("sessions")
     sign_up(page, stack, email)
-    other = chromium.new_context(user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
-                                 "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+    other = chromium.new_context(
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+        "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+    )
     phone = other.new_page()
     sign_in(phone, stack, email)
     expect_home(phone, stack, email)

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import PASSWORD, expect_home, new_email, sign_in
+from browser.steps import PASSWORD, expect_home, new_email
 
 
 def test_sign_up_see_email_sign_out_and_back_in(stack, page):

@@ -40,9 +40,19 @@ def test_passkey_sign_up_then_sign_in(on_localhost, page, authenticator):
 def test_passkey_autofill_signs_in(on_localhost, page):
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}})
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     email = new_email("autofill")
     passkey_sign_up(page, on_localhost, email)
     page.goto(on_localhost.ui_url + "/logout")

@@ -6,14 +6,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from formclient import FormClient
-from support import new_email, sign_in, sign_up
 from mailsink import wait_for_code
+from support import new_email, sign_in, sign_up
 
 
 def whoami_status(stack, client: FormClient) -> int:
     """What Kratos itself says of this browser's session cookie."""
-    return client.http.get(stack.public_url + "/sessions/whoami", headers={"Accept": "application/json"},
-                           timeout=10).status_code
+    return client.http.get(
+        stack.public_url + "/sessions/whoami", headers={"Accept": "application/json"}, timeout=10
+    ).status_code
 
 
 def test_a_password_change_in_settings_signs_the_other_session_out(stack):
@@ -35,7 +36,7 @@ def test_a_password_change_in_settings_signs_the_other_session_out(stack):
 
 def test_recovery_by_code_signs_the_other_session_out_and_keeps_the_recovering_one(stack):
     email = new_email()
-    thief, _ = sign_up(stack, email)   # the session someone else got hold of
+    thief, _ = sign_up(stack, email)  # the session someone else got hold of
     _, mails = wait_for_code(stack.maildir, email)  # sign-up's verification mail
     assert whoami_status(stack, thief) == 200
 

@@ -12,18 +12,30 @@ import pytest
 from conftest import running_stack
 from formclient import FormClient
 from mailsink import read_mails, wait_for_code
-from support import (FIXTURES, PASSWORD, PRIVILEGED, RECOVERY_CODE_INVALID, RECOVERY_CODE_SENT,
-                     VERIFICATION_CODE_SENT, new_email, returning_user, sign_in, sign_out, sign_up)
+from support import (
+    FIXTURES,
+    PASSWORD,
+    PRIVILEGED,
+    RECOVERY_CODE_INVALID,
+    RECOVERY_CODE_SENT,
+    VERIFICATION_CODE_SENT,
+    new_email,
+    returning_user,
+    sign_in,
+    sign_out,
+    sign_up,
+)
 
-LIFESPAN = 12    # seconds of session in the `sliding` stack
+LIFESPAN = 12  # seconds of session in the `sliding` stack
 ROOT_DIR = FIXTURES.parent.parent
 
 
 @pytest.fixture(scope="module")
 def verified_only(tmp_path_factory, kratos_bin):
     """Sign-in needs a verified address (tests/kratos/require-verified-address.yml)."""
-    with running_stack(tmp_path_factory, "verified-only",
-                       overlays=(ROOT_DIR / "tests" / "kratos" / "require-verified-address.yml",)) as stack:
+    with running_stack(
+        tmp_path_factory, "verified-only", overlays=(ROOT_DIR / "tests" / "kratos" / "require-verified-address.yml",)
+    ) as stack:
         yield stack
 
 
@@ -36,8 +48,12 @@ def behind_proxy(tmp_path_factory, kratos_bin):
 
 @pytest.fixture(scope="module")
 def sliding(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "sliding", kratos_env={"SESSION_LIFESPAN": f"{LIFESPAN}s"},
-                       ui_env={"EXTEND_SESSION_WITHIN": "8s"}) as stack:
+    with running_stack(
+        tmp_path_factory,
+        "sliding",
+        kratos_env={"SESSION_LIFESPAN": f"{LIFESPAN}s"},
+        ui_env={"EXTEND_SESSION_WITHIN": "8s"},
+    ) as stack:
         yield stack
 
 
@@ -47,6 +63,7 @@ def verify(client: FormClient, page, stack, email: str, seen: int = 0):
 
 
 # -- settings and privileged sessions -------------------------------------------
+
 
 def test_settings_change_password_then_sign_in_with_it(stack):
     email = new_email()
@@ -106,6 +123,7 @@ def test_settings_without_a_session_signs_in_and_comes_back(stack):
 
 # -- verification ---------------------------------------------------------------
 
+
 def test_sign_up_then_verify_by_code_with_a_wrong_code_first(stack):
     email = new_email()
     client, page = sign_up(stack, email)
@@ -134,6 +152,7 @@ def test_unverified_address_at_sign_in_is_sent_to_verification(verified_only):
 
 
 # -- recovery -------------------------------------------------------------------
+
 
 def test_recovery_by_code_keeps_return_to_through_login_recovery_and_settings(stack):
     email = new_email()
@@ -175,6 +194,7 @@ def test_signed_in_user_asking_for_recovery_gets_settings(stack):
 
 # -- sessions -------------------------------------------------------------------
 
+
 def test_sessions_list_shows_devices_and_revokes_one_and_all_others(behind_proxy):
     stack = behind_proxy
     email = new_email()
@@ -211,13 +231,15 @@ def test_sessions_list_shows_devices_and_revokes_one_and_all_others(behind_proxy
 
 # -- sliding sessions ---------------------------------------------------------------
 
+
 def test_a_user_who_keeps_clicking_stays_signed_in_past_the_lifespan(sliding):
     email = new_email()
     client, _ = sign_up(sliding, email)
     started = time.monotonic()
     while time.monotonic() - started < LIFESPAN * 2.5:
-        assert f"Signed in as {email}" in client.get(sliding.ui_url + "/").text, \
+        assert f"Signed in as {email}" in client.get(sliding.ui_url + "/").text, (
             f"signed out after {time.monotonic() - started:.0f}s"
+        )
         time.sleep(2)
 
 
@@ -243,8 +265,9 @@ def test_one_click_inside_the_window_carries_the_session_past_its_original_end(s
 
 @pytest.fixture(scope="module")
 def short_codes(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "short-codes",
-                       kratos_env={"SELFSERVICE_METHODS_CODE_CONFIG_LIFESPAN": "3s"}) as stack:
+    with running_stack(
+        tmp_path_factory, "short-codes", kratos_env={"SELFSERVICE_METHODS_CODE_CONFIG_LIFESPAN": "3s"}
+    ) as stack:
         yield stack
 
 

@@ -4,8 +4,7 @@ session id. Against the real Kratos, counting in Kratos's own request log."""
 from __future__ import annotations
 
 from formclient import FormClient
-from support import PASSWORD, returning_user, sign_in, sign_up, new_email
-from support import kratos_requests
+from support import PASSWORD, kratos_requests, new_email, returning_user, sign_up
 
 BIG = 1024 * 1024  # far over the default MAX_CONTENT_LENGTH of 64 KB
 
@@ -33,8 +32,7 @@ def test_an_oversized_post_from_a_signed_in_user_costs_kratos_nothing(stack):
 
 
 def session_id(stack, client: FormClient) -> str:
-    answer = client.http.get(stack.public_url + "/sessions/whoami", headers={"Accept": "application/json"},
-                             timeout=10)
+    answer = client.http.get(stack.public_url + "/sessions/whoami", headers={"Accept": "application/json"}, timeout=10)
     assert answer.status_code == 200
     return answer.json()["id"]
 

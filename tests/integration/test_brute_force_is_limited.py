@@ -9,9 +9,8 @@ import pytest
 
 from conftest import running_stack
 from formclient import FormClient
-from support import INVALID_CREDENTIALS, PASSWORD, new_email, returning_user, sign_in
 from mailsink import read_mails, wait_for_code
-from support import kratos_requests
+from support import INVALID_CREDENTIALS, PASSWORD, kratos_requests, new_email, returning_user, sign_in
 
 WINDOW = 10  # seconds: three attempts fit in it even on a busy machine
 
@@ -21,9 +20,15 @@ def short_window(tmp_path_factory, kratos_bin):
     """3 sign-in attempts per account per WINDOW seconds, and 6 per client address per minute (long
     enough that a slow machine still fits six attempts in it); one trusted proxy hop, so each test
     browser can come from its own address."""
-    with running_stack(tmp_path_factory, "short-window", ui_env={
-            "RATE_LIMIT_SIGN_IN": f"3 per {WINDOW} seconds", "RATE_LIMIT_SIGN_IN_IP": "6 per 60 seconds",
-            "TRUSTED_PROXIES": "1"}) as stack:
+    with running_stack(
+        tmp_path_factory,
+        "short-window",
+        ui_env={
+            "RATE_LIMIT_SIGN_IN": f"3 per {WINDOW} seconds",
+            "RATE_LIMIT_SIGN_IN_IP": "6 per 60 seconds",
+            "TRUSTED_PROXIES": "1",
+        },
+    ) as stack:
         yield stack
 
 

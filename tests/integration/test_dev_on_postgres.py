@@ -11,16 +11,21 @@ from types import SimpleNamespace
 import requests
 
 from formclient import FormClient
-from support import new_email, sign_in, sign_up
 from integration.test_resilience import dev_env, wait_for
 from stack import ROOT, Ports, Postgres, free_port, port_in_use, postgres_bindir
-from support import require
+from support import new_email, require, sign_in, sign_up
 
 
 def run_dev(tmp_path: Path, ports: Ports, postgres_port: str) -> subprocess.Popen:
     env = dev_env(tmp_path, ports, KRATOS_DB="postgres", POSTGRES_PORT=postgres_port)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "dev.py")],
+        cwd=ROOT,
+        text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     wait_for(f"http://127.0.0.1:{ports.ui}/", proc)
     return proc
 

@@ -40,20 +40,26 @@ def test_an_app_sign_in_goes_through_the_ui_to_a_kratos_flow_that_carries_the_ch
 
     browser = FormClient()
     state = secrets.token_urlsafe(16)
-    authorize = browser.get(hydra.public_url + "/oauth2/auth", allow_redirects=False, params={
-        "client_id": client["client_id"], "response_type": "code", "scope": "openid email",
-        "redirect_uri": CALLBACK, "state": state})
+    authorize = browser.get(
+        hydra.public_url + "/oauth2/auth",
+        allow_redirects=False,
+        params={
+            "client_id": client["client_id"],
+            "response_type": "code",
+            "scope": "openid email",
+            "redirect_uri": CALLBACK,
+            "state": state,
+        },
+    )
     challenge = redirect_target(authorize, stack.ui_url, "/login")["login_challenge"]
 
     # The UI passes the challenge on to Kratos, which asks Hydra about it and makes a login flow.
     to_kratos = browser.get(authorize.resp.headers["Location"], allow_redirects=False)
-    assert redirect_target(to_kratos, stack.public_url, "/self-service/login/browser") == {
-        "login_challenge": challenge}
+    assert redirect_target(to_kratos, stack.public_url, "/self-service/login/browser") == {"login_challenge": challenge}
     to_ui = browser.get(to_kratos.resp.headers["Location"], allow_redirects=False)
     flow_id = redirect_target(to_ui, stack.ui_url, "/login")["flow"]
 
-    flow = browser.http.get(stack.public_url + "/self-service/login/flows", params={"id": flow_id},
-                            timeout=10).json()
+    flow = browser.http.get(stack.public_url + "/self-service/login/flows", params={"id": flow_id}, timeout=10).json()
     assert flow["oauth2_login_challenge"] == challenge
     assert flow["oauth2_login_request"]["client"]["client_id"] == client["client_id"]
     assert flow["oauth2_login_request"]["client"]["client_name"] == "Example App"
@@ -77,13 +83,18 @@ def test_make_devs_demo_client_keeps_its_id_and_authorize_url_when_registered_ag
     client = requests.get(f"{hydra.admin_url}/admin/clients/{DEMO_CLIENT_ID}", timeout=5).json()
     assert client["redirect_uris"] == [DEMO_CALLBACK]
     # The printed URL really starts a sign-in at the UI.
-    assert "login_challenge" in redirect_target(FormClient().get(again, allow_redirects=False),
-                                                oauth2_stack.ui_url, "/login")
+    assert "login_challenge" in redirect_target(
+        FormClient().get(again, allow_redirects=False), oauth2_stack.ui_url, "/login"
+    )
 
 
 def test_a_second_hydra_runs_beside_the_stacks_own_as_its_own_issuer(oauth2_stack):
-    upstream = Hydra("upstream-idp", free_port(), free_port(),
-                     env={"URLS_LOGIN": "http://127.0.0.1:9/login", "URLS_CONSENT": "http://127.0.0.1:9/consent"})
+    upstream = Hydra(
+        "upstream-idp",
+        free_port(),
+        free_port(),
+        env={"URLS_LOGIN": "http://127.0.0.1:9/login", "URLS_CONSENT": "http://127.0.0.1:9/consent"},
+    )
     oauth2_stack.start_hydra(upstream)
     try:
         issuer = requests.get(upstream.public_url + "/.well-known/openid-configuration", timeout=5).json()["issuer"]

@@ -38,8 +38,18 @@ def wheel(tmp_path_factory) -> Path:
         else:
             shutil.copy2(source, work / "src" / name)
     # The dev venv holds the locked setuptools (requirements-build.txt): no isolated build env to fetch.
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-        "--wheel-dir", str(work / "dist"), str(work / "src"))
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--wheel-dir",
+        str(work / "dist"),
+        str(work / "src"),
+    )
     (built,) = (work / "dist").glob("*.whl")
     return built
 
@@ -63,12 +73,23 @@ def server(tmp_path_factory, installed):
     shutil.copy2(ROOT / "gunicorn.conf.py", workdir)
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: Kratos is unreachable
     port = free_port()
-    env = {"PATH": f"{installed.parent}{os.pathsep}/usr/bin:/bin", "BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": "1", "THREADS": "2", "KRATOS_PUBLIC_URL": closed, "KRATOS_ADMIN_URL": closed,
-           "KRATOS_TIMEOUT": "2"}
+    env = {
+        "PATH": f"{installed.parent}{os.pathsep}/usr/bin:/bin",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "THREADS": "2",
+        "KRATOS_PUBLIC_URL": closed,
+        "KRATOS_ADMIN_URL": closed,
+        "KRATOS_TIMEOUT": "2",
+    }
     log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen([str(installed), "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=workdir,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(installed), "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -90,24 +111,35 @@ def server(tmp_path_factory, installed):
 def test_the_wheel_carries_every_template_and_static_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in ("templates", "static"):
-        expected = {f"app/{folder}/{path.relative_to(ROOT / folder).as_posix()}"
-                    for path in (ROOT / folder).rglob("*") if path.is_file()}
+        expected = {
+            f"app/{folder}/{path.relative_to(ROOT / folder).as_posix()}"
+            for path in (ROOT / folder).rglob("*")
+            if path.is_file()
+        }
         assert expected and expected <= names, sorted(expected - names)
-    catalogs = {f"app/{path.relative_to(ROOT / 'app').as_posix()}"
-                for path in (ROOT / "app" / "translations").rglob("*") if path.suffix in (".mo", ".json")}
+    catalogs = {
+        f"app/{path.relative_to(ROOT / 'app').as_posix()}"
+        for path in (ROOT / "app" / "translations").rglob("*")
+        if path.suffix in (".mo", ".json")
+    }
     assert len(catalogs) == 6 and catalogs <= names, sorted(catalogs - names)
 
 
 def test_the_installed_app_serves_the_unavailable_page_with_its_stylesheet(server, installed):
     url, workdir, env = server
     # The app that answers is the installed copy, not the repo's.
-    where = subprocess.run([str(installed), "-c", "import app; print(app.__file__)"], cwd=workdir, env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [str(installed), "-c", "import app; print(app.__file__)"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert Path(where).is_relative_to(installed.parent.parent), where
 
     # A flow id to fetch from Kratos, which does not answer.
-    page = requests.get(url + "/login?flow=0b9c7d1e-5f3a-4e2b-9c8d-7a6b5c4d3e2f", allow_redirects=False,
-                        timeout=10)
+    page = requests.get(url + "/login?flow=0b9c7d1e-5f3a-4e2b-9c8d-7a6b5c4d3e2f", allow_redirects=False, timeout=10)
     assert page.status_code == 503
     doc = html5lib.parse(page.text, namespaceHTMLElements=False)
     assert doc.find(".//h1").text == "Sign-in service unavailable"
@@ -122,8 +154,12 @@ def test_the_installed_app_serves_the_unavailable_page_with_its_stylesheet(serve
 
 def test_the_installed_app_speaks_german_from_its_own_catalogs(server):
     url, _, _ = server
-    page = requests.get(url + "/login?flow=0b9c7d1e-5f3a-4e2b-9c8d-7a6b5c4d3e2f", allow_redirects=False,
-                        headers={"Accept-Language": "de-DE,de;q=0.9"}, timeout=10)
+    page = requests.get(
+        url + "/login?flow=0b9c7d1e-5f3a-4e2b-9c8d-7a6b5c4d3e2f",
+        allow_redirects=False,
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+        timeout=10,
+    )
     doc = html5lib.parse(page.text, namespaceHTMLElements=False)
     assert doc.get("lang") == "de"  # html5lib answers the <html> element itself
     assert doc.find(".//h1").text == "Anmeldedienst nicht erreichbar"

@@ -9,8 +9,18 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from support import (INVALID_CREDENTIALS, PASSWORD, log_lines, new_email, returning_user, sign_in, sign_out,
-                     sign_up, wait_for_log)
+from support import (
+    INVALID_CREDENTIALS,
+    PASSWORD,
+    log_lines,
+    new_email,
+    returning_user,
+    sign_in,
+    sign_out,
+    sign_up,
+    wait_for_log,
+)
+
 
 def test_sign_up_offers_verification_then_home_shows_the_user(stack):
     email = new_email()
@@ -120,8 +130,9 @@ def logged_stack(request, tmp_path_factory):
         yield request.getfixturevalue("stack"), fmt, 0
         return
     request.getfixturevalue("kratos_bin")
-    with running_stack(tmp_path_factory, request.param, server="gunicorn",
-                       ui_env={"LOG_FORMAT": fmt, "TRUSTED_PROXIES": "1"}) as running:
+    with running_stack(
+        tmp_path_factory, request.param, server="gunicorn", ui_env={"LOG_FORMAT": fmt, "TRUSTED_PROXIES": "1"}
+    ) as running:
         yield running, fmt, 1
 
 
@@ -132,8 +143,11 @@ def test_secrets_never_reach_the_ui_log_and_every_line_names_time_level_logger_a
     csrf_token = failed.form("Sign in").inputs["csrf_token"]["value"]
     signed_in = failed.submit({"password": PASSWORD}, button="Sign in")
     # As a proxy would send them; believed only behind TRUSTED_PROXIES.
-    probe = requests.get(stack.ui_url + "/login", allow_redirects=False,
-                         headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "probe-42"})
+    probe = requests.get(
+        stack.ui_url + "/login",
+        allow_redirects=False,
+        headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "probe-42"},
+    )
     log = wait_for_log(stack.workdir / "ui.log", signed_in.resp.headers["X-Request-ID"], probe.headers["X-Request-ID"])
     secrets = [c.value for c in client.http.cookies] + [PASSWORD, "wrong-Password-9", csrf_token]
     assert client.http.cookies.get("ory_kratos_session")
@@ -163,6 +177,7 @@ def test_admin_api_through_ory_client_sees_the_new_identity(stack):
     email = new_email()
     sign_up(stack, email)
     answer = KratosClient(stack.public_url, stack.admin_url, 5).admin(
-        "IdentityApi", "list_identities", credentials_identifier=email)
+        "IdentityApi", "list_identities", credentials_identifier=email
+    )
     assert answer.status == 200
     assert [i["traits"]["email"] for i in answer.body] == [email]

@@ -11,11 +11,13 @@ import html5lib
 import requests
 
 from formclient import FormClient
-from support import new_email, sign_out, sign_up
 from mailsink import mail_text, read_mails, wait_for_code
+from support import new_email, sign_out, sign_up
 
-WRONG_PASSWORD_DE = ("Die Zugangsdaten sind ungültig. Prüfen Sie Passwort, Benutzernamen, "
-                     "E-Mail-Adresse oder Telefonnummer auf Tippfehler.")
+WRONG_PASSWORD_DE = (
+    "Die Zugangsdaten sind ungültig. Prüfen Sie Passwort, Benutzernamen, "
+    "E-Mail-Adresse oder Telefonnummer auf Tippfehler."
+)
 
 
 def parse(page):
@@ -39,8 +41,10 @@ def test_a_german_browser_reads_the_wrong_password_error_in_german(stack):
     doc = parse(page)
     assert doc.get("lang") == "de"
     assert [b for b in doc.iter("button") if "".join(b.itertext()).strip() == "Mit Passwort anmelden"]
-    page = page.submit({"identifier": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-Passw0rd"},
-                       button="Mit Passwort anmelden")
+    page = page.submit(
+        {"identifier": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-Passw0rd"},
+        button="Mit Passwort anmelden",
+    )
     doc = parse(page)
     assert message(doc, 4000006) == WRONG_PASSWORD_DE
     # The page around it is German too.
@@ -61,17 +65,25 @@ def test_the_switcher_changes_the_language_of_a_live_flow_without_javascript(sta
     doc = parse(page)
     assert doc.get("lang") == "fr"
     assert [b for b in doc.iter("button") if "".join(b.itertext()).strip() == "Se connecter avec un mot de passe"]
-    page = page.submit({"identifier": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-Passw0rd"},
-                       button="Se connecter avec un mot de passe")
+    page = page.submit(
+        {"identifier": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-Passw0rd"},
+        button="Se connecter avec un mot de passe",
+    )
     assert message(parse(page), 4000006).startswith("Les identifiants fournis ne sont pas valides.")
 
 
 def test_kratos_itself_answers_in_english_whatever_the_language(stack):
     """Kratos v1.3.1 has no translations: its text is English, so the UI translates by id."""
-    answer = requests.get(stack.public_url + "/self-service/login/api", timeout=10,
-                          headers={"Accept": "application/json", "Accept-Language": "de"})
-    labels = {n["meta"]["label"]["id"]: n["meta"]["label"]["text"]
-              for n in answer.json()["ui"]["nodes"] if (n.get("meta") or {}).get("label")}
+    answer = requests.get(
+        stack.public_url + "/self-service/login/api",
+        timeout=10,
+        headers={"Accept": "application/json", "Accept-Language": "de"},
+    )
+    labels = {
+        n["meta"]["label"]["id"]: n["meta"]["label"]["text"]
+        for n in answer.json()["ui"]["nodes"]
+        if (n.get("meta") or {}).get("label")
+    }
     assert labels[1070001] == "Password"
 
 
@@ -91,7 +103,11 @@ def test_a_german_browser_gets_its_recovery_code_mail_in_german(stack):
     code, _ = wait_for_code(stack.maildir, email, seen=seen)
     mail = newest_mail(stack, email)
     assert mail["subject"] == "Zugang zu Ihrem Konto wiederherstellen"
-    assert mail_text(mail).replace("\r\n", "\n").startswith("Hallo,\n\nbitte stellen Sie den Zugang zu Ihrem Konto wieder her")
+    assert (
+        mail_text(mail)
+        .replace("\r\n", "\n")
+        .startswith("Hallo,\n\nbitte stellen Sie den Zugang zu Ihrem Konto wieder her")
+    )
     assert code in mail_text(mail)
 
 

@@ -13,10 +13,9 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from support import PASSWORD, new_email, returning_user, sign_up
 from integration.test_second_factors import with_totp
 from relying_party import CALLBACK, RelyingParty, claims_of, follow, submit
-from support import register_oauth2_client
+from support import PASSWORD, new_email, register_oauth2_client, returning_user, sign_up
 
 TRUSTED_ID = "first-party-app"
 HOOK_SECRET = "token-hook-secret-for-the-tests-0123456789"
@@ -25,15 +24,22 @@ HOOK_SECRET = "token-hook-secret-for-the-tests-0123456789"
 @pytest.fixture(scope="module")
 def apps_stack(tmp_path_factory, kratos_bin, hydra_bin):
     """Hydra with the token hook on (its secret in a header), a trusted client, sessions of 1h."""
-    with running_stack(tmp_path_factory, "oauth2-apps", with_hydra=True,
-                       kratos_env={"SESSION_LIFESPAN": "1h"}, token_hook_secret=HOOK_SECRET,
-                       ui_env={"TRUSTED_CLIENT_IDS": f"some-other-app, {TRUSTED_ID}"}) as stack:
+    with running_stack(
+        tmp_path_factory,
+        "oauth2-apps",
+        with_hydra=True,
+        kratos_env={"SESSION_LIFESPAN": "1h"},
+        token_hook_secret=HOOK_SECRET,
+        ui_env={"TRUSTED_CLIENT_IDS": f"some-other-app, {TRUSTED_ID}"},
+    ) as stack:
         yield stack
 
 
 def app(stack, **fields) -> RelyingParty:
-    return RelyingParty(stack.hydra.public_url, register_oauth2_client(
-        stack.hydra.admin_url, CALLBACK, scope="openid offline_access email profile", **fields))
+    return RelyingParty(
+        stack.hydra.public_url,
+        register_oauth2_client(stack.hydra.admin_url, CALLBACK, scope="openid offline_access email profile", **fields),
+    )
 
 
 def doc(page):
@@ -61,9 +67,11 @@ def test_sign_in_consent_code_tokens_userinfo_and_refresh(apps_stack):
     assert page.find(".//*[@id='app-name']").text == "Photo Album"
     assert page.find(".//*[@id='consent-account']").text == email
     scopes = {li.get("data-scope"): "".join(li.itertext()).strip() for li in page.findall(".//ul[@id='scopes']/li")}
-    assert scopes == {"openid": "Know who you are (your account's identifier)",
-                      "offline_access": "Stay connected while you are away (it can refresh its access)",
-                      "email": "See your email address"}
+    assert scopes == {
+        "openid": "Know who you are (your account's identifier)",
+        "offline_access": "Stay connected while you are away (it can refresh its access)",
+        "email": "See your email address",
+    }
 
     back = submit(consent, button="Allow")
     assert back.callback["state"] == rp.state and back.callback["code"]
@@ -143,8 +151,9 @@ def test_a_new_user_registers_in_the_middle_and_ends_back_at_the_app(apps_stack)
     client, email = FormClient(), new_email()
     at_login = follow(client, "GET", rp.authorize_url()).page
     link = next(a.get("href") for a in doc(at_login).iter("a") if a.text == "Create an account")
-    challenge = parse_qs(urlsplit(at_login.url).query).get("login_challenge") or \
-        [parse_qs(urlsplit(link).query)["login_challenge"][0]]
+    challenge = parse_qs(urlsplit(at_login.url).query).get("login_challenge") or [
+        parse_qs(urlsplit(link).query)["login_challenge"][0]
+    ]
     assert parse_qs(urlsplit(link).query)["login_challenge"] == challenge
     registration = follow(client, "GET", apps_stack.ui_url + link).page
     assert "Create an account to continue to Notes" in registration.text
@@ -187,9 +196,19 @@ def test_oauth2_logout_ends_the_hydra_and_the_kratos_session(apps_stack):
     client, email = returning_user(apps_stack)
     tokens = rp.exchange(submit(sign_in_for(rp, client, email).page, button="Allow").callback["code"])
     assert whoami(apps_stack, client).status_code == 200
-    logout = follow(client, "GET", f"{rp.hydra_public_url}/oauth2/sessions/logout?" + requests.compat.urlencode({
-        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9/signed-out",
-        "state": "bye"}), redirect_uri="http://127.0.0.1:9/signed-out")
+    logout = follow(
+        client,
+        "GET",
+        f"{rp.hydra_public_url}/oauth2/sessions/logout?"
+        + requests.compat.urlencode(
+            {
+                "id_token_hint": tokens["id_token"],
+                "post_logout_redirect_uri": "http://127.0.0.1:9/signed-out",
+                "state": "bye",
+            }
+        ),
+        redirect_uri="http://127.0.0.1:9/signed-out",
+    )
     assert logout.page is not None and urlsplit(logout.page.url).path == "/oauth2/logout"
     done = submit(logout.page, button="Sign out", redirect_uri="http://127.0.0.1:9/signed-out")
     assert done.callback == {"state": "bye"}
@@ -210,8 +229,15 @@ def test_staying_signed_in_keeps_both_sessions(apps_stack):
     assert whoami(apps_stack, client).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/consent", "/consent?consent_challenge=not-a-real-challenge",
-                                  "/oauth2/logout", "/oauth2/logout?logout_challenge=not-a-real-challenge"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/consent",
+        "/consent?consent_challenge=not-a-real-challenge",
+        "/oauth2/logout",
+        "/oauth2/logout?logout_challenge=not-a-real-challenge",
+    ],
+)
 def test_a_missing_or_unknown_challenge_gets_a_clear_page(apps_stack, path):
     page = FormClient().get(apps_stack.ui_url + path)
     expected = {400: "Nothing to answer here", 404: "This request is not valid any more"}
@@ -237,8 +263,9 @@ def test_a_replayed_consent_gets_a_clear_page_and_the_app_no_second_code(apps_st
 
 
 def test_an_expired_consent_challenge_gets_a_clear_page(tmp_path_factory, kratos_bin, hydra_bin):
-    with running_stack(tmp_path_factory, "oauth2-ttl", with_hydra=True,
-                       hydra_env={"TTL_LOGIN_CONSENT_REQUEST": "10s"}) as stack:
+    with running_stack(
+        tmp_path_factory, "oauth2-ttl", with_hydra=True, hydra_env={"TTL_LOGIN_CONSENT_REQUEST": "10s"}
+    ) as stack:
         rp = app(stack)
         client, email = returning_user(stack)
         consent = sign_in_for(rp, client, email).page
@@ -261,9 +288,14 @@ def test_a_consent_form_without_the_uis_token_is_refused(apps_stack):
 
 
 def test_oauth2_errors_are_shown_in_our_words_only(apps_stack):
-    page = FormClient().get(apps_stack.ui_url + "/error", params={
-        "error": "access_denied", "error_description": "<script>alert(1)</script> Call +1 555 0100",
-        "error_hint": "Visit evil.example"})
+    page = FormClient().get(
+        apps_stack.ui_url + "/error",
+        params={
+            "error": "access_denied",
+            "error_description": "<script>alert(1)</script> Call +1 555 0100",
+            "error_hint": "Visit evil.example",
+        },
+    )
     assert page.status == 403
     assert doc(page).find(".//h1").text == "Access was not granted"
     assert "555" not in page.text and "evil.example" not in page.text and not doc(page).findall(".//main//script")
@@ -298,9 +330,14 @@ def test_a_forgotten_password_in_the_middle_of_an_apps_sign_in_ends_at_the_app(a
 
 
 def test_the_apps_logo_and_links_are_shown_and_allowed_by_the_pages_policy(apps_stack):
-    rp = app(apps_stack, client_name="Maps", logo_uri="http://127.0.0.1:9/logo.png",
-             client_uri="https://maps.example/", policy_uri="https://maps.example/privacy",
-             tos_uri="javascript:alert(1)")
+    rp = app(
+        apps_stack,
+        client_name="Maps",
+        logo_uri="http://127.0.0.1:9/logo.png",
+        client_uri="https://maps.example/",
+        policy_uri="https://maps.example/privacy",
+        tos_uri="javascript:alert(1)",
+    )
     client, email = returning_user(apps_stack)
     at_login = follow(client, "GET", rp.authorize_url()).page
     assert doc(at_login).find(".//p[@id='for-app']/img").get("src") == "http://127.0.0.1:9/logo.png"
@@ -329,20 +366,29 @@ def test_a_client_with_skip_logout_consent_signs_out_without_the_question(apps_s
     rp = app(apps_stack, skip_logout_consent=True, post_logout_redirect_uris=["http://127.0.0.1:9/bye"])
     client, email = returning_user(apps_stack)
     tokens = rp.exchange(submit(sign_in_for(rp, client, email).page, button="Allow").callback["code"])
-    done = follow(client, "GET", f"{rp.hydra_public_url}/oauth2/sessions/logout?" + requests.compat.urlencode({
-        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9/bye"}),
-        redirect_uri="http://127.0.0.1:9/bye")
+    done = follow(
+        client,
+        "GET",
+        f"{rp.hydra_public_url}/oauth2/sessions/logout?"
+        + requests.compat.urlencode(
+            {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9/bye"}
+        ),
+        redirect_uri="http://127.0.0.1:9/bye",
+    )
     assert done.page is None  # no question: straight back to the app
     assert whoami(apps_stack, client).status_code == 401
 
 
-def test_an_unverified_address_is_verified_in_the_middle_of_an_apps_sign_in(tmp_path_factory, kratos_bin,
-                                                                            hydra_bin):
+def test_an_unverified_address_is_verified_in_the_middle_of_an_apps_sign_in(tmp_path_factory, kratos_bin, hydra_bin):
     from mailsink import wait_for_code
     from stack import ROOT
 
-    with running_stack(tmp_path_factory, "oauth2-verified", with_hydra=True,
-                       overlays=(ROOT / "tests" / "kratos" / "require-verified-address.yml",)) as stack:
+    with running_stack(
+        tmp_path_factory,
+        "oauth2-verified",
+        with_hydra=True,
+        overlays=(ROOT / "tests" / "kratos" / "require-verified-address.yml",),
+    ) as stack:
         rp = app(stack, client_name="Wiki")
         email = new_email()
         client, _ = sign_up(stack, email)

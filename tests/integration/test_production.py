@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from conftest import running_stack
-from support import log_lines, new_email, sign_up
 from stack import ROOT
+from support import log_lines, new_email, sign_up
 
 
 @pytest.fixture
@@ -37,13 +37,19 @@ def test_gunicorn_serves_the_journeys_and_reports_health(production):
     # Kratos's failure is logged with its level, logger and the request's id.
     failures = [line for line in log_lines(production.workdir / "ui.log", "text") if line["logger"] == "app.kratos"]
     assert [(f["level"], f["request_id"], f["message"]) for f in failures] == [
-        ("WARNING", ready.headers["X-Request-ID"], "kratos GET /health/ready failed: ConnectionError")]
+        ("WARNING", ready.headers["X-Request-ID"], "kratos GET /health/ready failed: ConnectionError")
+    ]
 
 
 def test_gunicorn_refuses_a_bad_setting_in_one_line():
-    proc = subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                           "--bind", "127.0.0.1:0"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={"KRATOS_TIMEOUT": "soon", "PATH": ""})
+    proc = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"KRATOS_TIMEOUT": "soon", "PATH": ""},
+    )
     assert proc.returncode != 0
     assert "configuration error: KRATOS_TIMEOUT='soon' is not a number of seconds" in proc.stderr
     assert "Traceback" not in proc.stderr

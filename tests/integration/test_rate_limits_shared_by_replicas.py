@@ -23,8 +23,11 @@ def redis_url(tmp_path_factory):
     binary = shutil.which("redis-server")
     require(binary is not None, "redis-server (Debian's redis-server package)")
     port, workdir = free_port(), tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         client = redis.Redis(port=port)
         for _ in range(100):

@@ -13,8 +13,7 @@ import requests
 from ada_url import URL
 
 from formclient import FormClient
-from support import PASSWORD, returning_user
-from support import register_oauth2_client
+from support import PASSWORD, register_oauth2_client, returning_user
 
 NESTED = "/self-service/login/browser?return_to=http:%5C%5Cevil.com"
 
@@ -48,9 +47,16 @@ def test_after_sign_in_for_an_app_the_ui_follows_kratos_to_hydra(oauth2_stack):
     callback = "http://127.0.0.1:9/cb"
     app = register_oauth2_client(hydra.admin_url, callback)
     client, email = returning_user(stack)
-    page = client.get(hydra.public_url + "/oauth2/auth", params={
-        "client_id": app["client_id"], "response_type": "code", "scope": "openid email", "redirect_uri": callback,
-        "state": secrets.token_urlsafe(12)})
+    page = client.get(
+        hydra.public_url + "/oauth2/auth",
+        params={
+            "client_id": app["client_id"],
+            "response_type": "code",
+            "scope": "openid email",
+            "redirect_uri": callback,
+            "state": secrets.token_urlsafe(12),
+        },
+    )
     assert page.url.startswith(stack.ui_url + "/login?flow=")
     form = page.form("Sign in")
     typed = {"identifier": email, "password": PASSWORD}
@@ -85,8 +91,8 @@ def test_the_oidc_providers_authorization_url_is_followed(oidc_stack):
 def test_a_kratos_link_to_another_site_is_not_rendered(stack):
     """Kratos v1.3.1 accepts return_to=http:\\\\evil.com on a flow started at its own URL, and puts it in
     the passed verification flow's "Continue" link; the page drops that link."""
-    from support import new_email, sign_out, sign_up
     from mailsink import wait_for_code
+    from support import new_email, sign_out, sign_up
 
     email = new_email()
     client, _ = sign_up(stack, email)
@@ -99,7 +105,9 @@ def test_a_kratos_link_to_another_site_is_not_rendered(stack):
     done = page.submit({"code": code}, button="Continue")
     assert "You successfully verified your email address." in done.text
     flow_id = done.url.split("flow=")[1].split("&")[0]
-    flow = client.http.get(stack.public_url + "/self-service/verification/flows", params={"id": flow_id}, timeout=10).json()
+    flow = client.http.get(
+        stack.public_url + "/self-service/verification/flows", params={"id": flow_id}, timeout=10
+    ).json()
     assert any(n["type"] == "a" and "evil" in n["attributes"]["href"] for n in flow["ui"]["nodes"])  # Kratos sent it
     doc = html5lib.parse(done.resp.text, namespaceHTMLElements=False)
     hrefs = [a.get("href") for a in doc.iter("a")]

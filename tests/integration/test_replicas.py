@@ -21,14 +21,13 @@ import requests
 
 from conftest import postgres_cluster
 from formclient import FormClient, Page
-from support import PASSWORD, new_email, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
 from stack import Ports, Stack, nginx_binary, start_replicas
-from support import FAST_KRATOS, require, totp
+from support import FAST_KRATOS, PASSWORD, new_email, require, sign_in, sign_out, sign_up, totp
 
-PRIVILEGED = 3   # seconds of privileged session
-LIFESPAN = 14    # seconds of session
-WINDOW = 8       # EXTEND_SESSION_WITHIN
+PRIVILEGED = 3  # seconds of privileged session
+LIFESPAN = 14  # seconds of session
+WINDOW = 8  # EXTEND_SESSION_WITHIN
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +35,18 @@ def replicas(tmp_path_factory, kratos_bin):
     require(Path(nginx_binary()).exists(), f"nginx ({nginx_binary()}, Debian's nginx package)")
     # On PostgreSQL whatever KRATOS_DB says: the session's cluster (started here if need be).
     dsn = postgres_cluster(tmp_path_factory).create_database("kratos_replicas")
-    stack = Stack(workdir=tmp_path_factory.mktemp("replicas"), ports=Ports.free(), dsn=dsn, server="gunicorn",
-                  kratos_env={**FAST_KRATOS, "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s",
-                              "SESSION_LIFESPAN": f"{LIFESPAN}s"},
-                  ui_env={"EXTEND_SESSION_WITHIN": f"{WINDOW}s", "WEB_CONCURRENCY": "1", "THREADS": "4"})
+    stack = Stack(
+        workdir=tmp_path_factory.mktemp("replicas"),
+        ports=Ports.free(),
+        dsn=dsn,
+        server="gunicorn",
+        kratos_env={
+            **FAST_KRATOS,
+            "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s",
+            "SESSION_LIFESPAN": f"{LIFESPAN}s",
+        },
+        ui_env={"EXTEND_SESSION_WITHIN": f"{WINDOW}s", "WEB_CONCURRENCY": "1", "THREADS": "4"},
+    )
     stack.start(with_ui=False)
     try:
         start_replicas(stack, 2, expose_upstream=True)
@@ -183,8 +190,12 @@ def _signed_up_inside_the_window(stack: Stack) -> tuple[Browser, str, str, datet
     email = new_email()
     browser = Browser(stack)
     sign_up(stack, email, client=browser)
-    session_id = requests.get(stack.public_url + "/sessions/whoami", cookies=browser.http.cookies,
-                              headers={"Accept": "application/json"}, timeout=10).json()["id"]
+    session_id = requests.get(
+        stack.public_url + "/sessions/whoami",
+        cookies=browser.http.cookies,
+        headers={"Accept": "application/json"},
+        timeout=10,
+    ).json()["id"]
     first_end = _expires_at(stack, session_id)
     time.sleep(LIFESPAN - WINDOW + 1)
     return browser, email, session_id, first_end
@@ -243,8 +254,12 @@ def test_two_extends_in_a_row_each_end_the_session_one_lifespan_from_now(replica
     time; a second one moves the end only by the time between the two, never by another lifespan."""
     email = new_email()
     browser, _ = sign_up(replicas, email)
-    session_id = requests.get(replicas.public_url + "/sessions/whoami", cookies=browser.http.cookies,
-                              headers={"Accept": "application/json"}, timeout=10).json()["id"]
+    session_id = requests.get(
+        replicas.public_url + "/sessions/whoami",
+        cookies=browser.http.cookies,
+        headers={"Accept": "application/json"},
+        timeout=10,
+    ).json()["id"]
     ends = []
     for _ in range(2):
         answer = requests.patch(f"{replicas.admin_url}/admin/sessions/{session_id}/extend", timeout=10)

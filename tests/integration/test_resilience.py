@@ -16,9 +16,9 @@ import requests
 
 from conftest import running_stack
 from formclient import FormClient
-from support import PASSWORD, new_email, returning_user, sign_up
-from stack import ROOT, Ports, free_port, kratos_db, port_in_use
 from kratos_versions import fixtures_dir
+from stack import ROOT, Ports, free_port, kratos_db, port_in_use
+from support import PASSWORD, new_email, returning_user, sign_up
 
 LIFESPAN = 3
 
@@ -26,8 +26,9 @@ LIFESPAN = 3
 @pytest.fixture(scope="module")
 def short_flows(tmp_path_factory, kratos_bin):
     """Login flows that expire after LIFESPAN seconds (a Kratos env override)."""
-    with running_stack(tmp_path_factory, "short-flows",
-                       kratos_env={"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN}s"}) as stack:
+    with running_stack(
+        tmp_path_factory, "short-flows", kratos_env={"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN}s"}
+    ) as stack:
         yield stack
 
 
@@ -74,8 +75,11 @@ def test_kratos_down_gives_a_503_page_with_a_retry_link(doomed_stack):
     posted = page.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
     assert posted.status == 503 and PASSWORD not in posted.resp.text
     for body in (stale.resp.text, posted.resp.text):
-        assert "Traceback" not in body and "ConnectionError" not in body and "127.0.0.1:" + str(
-            doomed_stack.ports.public) not in body
+        assert (
+            "Traceback" not in body
+            and "ConnectionError" not in body
+            and "127.0.0.1:" + str(doomed_stack.ports.public) not in body
+        )
 
 
 def test_signed_in_user_sees_503_when_kratos_is_down(doomed_stack):
@@ -97,12 +101,17 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_versio
     def shape(record):
         body = record["body"]
         nodes = body.get("ui", {}).get("nodes", []) if isinstance(body, dict) else []
-        return (record["status"],
-                sorted(body) if isinstance(body, dict) else [sorted(item) for item in body] if isinstance(
-                    body, list) else body,
-                (body.get("error") or {}).get("id") if isinstance(body, dict) else None,
-                [(n["type"], n["group"], n["attributes"].get("name") or n["attributes"].get("id")) for n in nodes],
-                [c.split("=")[0].split("_")[0] for c in record["set_cookie"]])
+        return (
+            record["status"],
+            sorted(body)
+            if isinstance(body, dict)
+            else [sorted(item) for item in body]
+            if isinstance(body, list)
+            else body,
+            (body.get("error") or {}).get("id") if isinstance(body, dict) else None,
+            [(n["type"], n["group"], n["attributes"].get("name") or n["attributes"].get("id")) for n in nodes],
+            [c.split("=")[0].split("_")[0] for c in record["set_cookie"]],
+        )
 
     for name in names:
         fresh = json.loads((tmp_path / f"{name}.json").read_text())
@@ -112,13 +121,22 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_versio
 
 # -- make dev -------------------------------------------------------------------
 
+
 def dev_env(tmp_path, ports: Ports, **extra) -> dict:
     extra.setdefault("DEMO_APP_PORT", str(free_port()))
-    return {**os.environ, "DEV_DATA_DIR": str(tmp_path), "SERVE_PUBLIC_PORT": str(ports.public),
-            "SERVE_ADMIN_PORT": str(ports.admin), "UI_PORT": str(ports.ui), "SMTP_PORT": str(ports.smtp),
-            "HYDRA_PUBLIC_PORT": str(ports.hydra_public), "HYDRA_ADMIN_PORT": str(ports.hydra_admin),
-            "POSTGRES_PORT": str(free_port()),  # used with KRATOS_DB=postgres
-            "HASHERS_BCRYPT_COST": "4", **extra}
+    return {
+        **os.environ,
+        "DEV_DATA_DIR": str(tmp_path),
+        "SERVE_PUBLIC_PORT": str(ports.public),
+        "SERVE_ADMIN_PORT": str(ports.admin),
+        "UI_PORT": str(ports.ui),
+        "SMTP_PORT": str(ports.smtp),
+        "HYDRA_PUBLIC_PORT": str(ports.hydra_public),
+        "HYDRA_ADMIN_PORT": str(ports.hydra_admin),
+        "POSTGRES_PORT": str(free_port()),  # used with KRATOS_DB=postgres
+        "HASHERS_BCRYPT_COST": "4",
+        **extra,
+    }
 
 
 def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -137,12 +155,22 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, kratos_bin, hydra_bin, host):
     ports = Ports.free()
     demo_port = free_port()
-    overrides = {"DEV_HOST": host, "DEMO_APP_PORT": str(demo_port), "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m", "SESSION_LIFESPAN": "5m",
-                 "SESSION_EARLIEST_POSSIBLE_EXTEND": "1m",
-                 "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "2s"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
-                            env=dev_env(tmp_path, ports, **overrides),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    overrides = {
+        "DEV_HOST": host,
+        "DEMO_APP_PORT": str(demo_port),
+        "SELFSERVICE_FLOWS_LOGIN_LIFESPAN": "7m",
+        "SESSION_LIFESPAN": "5m",
+        "SESSION_EARLIEST_POSSIBLE_EXTEND": "1m",
+        "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "2s",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "dev.py")],
+        cwd=ROOT,
+        text=True,
+        env=dev_env(tmp_path, ports, **overrides),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(f"http://{host}:{ports.ui}/", proc)
         public, admin = f"http://{host}:{ports.public}", f"http://127.0.0.1:{ports.admin}"
@@ -150,8 +178,9 @@ def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, k
         assert 419 <= _time(flow["expires_at"]) - _time(flow["issued_at"]) <= 421  # login lifespan 7m
 
         flow = requests.get(public + "/self-service/registration/api").json()
-        signed_up = requests.post(flow["ui"]["action"], json={
-            "method": "password", "traits": {"email": new_email()}, "password": PASSWORD}).json()
+        signed_up = requests.post(
+            flow["ui"]["action"], json={"method": "password", "traits": {"email": new_email()}, "password": PASSWORD}
+        ).json()
         session, token = signed_up["session"], signed_up["session_token"]
         assert 299 <= _time(session["expires_at"]) - _time(session["issued_at"]) <= 301  # lifespan 5m
         extended = requests.patch(f"{admin}/admin/sessions/{session['id']}/extend").json()
@@ -160,8 +189,11 @@ def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, k
 
         time.sleep(2.5)
         settings = requests.get(public + "/self-service/settings/api", headers={"X-Session-Token": token}).json()
-        stale = requests.post(settings["ui"]["action"], headers={"X-Session-Token": token},
-                              json={"method": "password", "password": PASSWORD + "x"})
+        stale = requests.post(
+            settings["ui"]["action"],
+            headers={"X-Session-Token": token},
+            json={"method": "password", "password": PASSWORD + "x"},
+        )
         assert stale.status_code == 403  # privileged session max age 2s
         assert stale.json()["error"]["id"] == "session_refresh_required"
 
@@ -194,6 +226,7 @@ def test_dev_stack_runs_passes_kratos_overrides_and_stops_on_sigterm(tmp_path, k
 
 def _time(stamp: str) -> float:
     from datetime import datetime
+
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
@@ -204,7 +237,13 @@ def test_dev_stack_names_a_port_already_in_use(tmp_path, kratos_bin, server, nee
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", busy))
         taken.listen(1)
-        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "dev.py")], cwd=ROOT, text=True,
-                              env=dev_env(tmp_path, ports), capture_output=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "dev.py")],
+            cwd=ROOT,
+            text=True,
+            env=dev_env(tmp_path, ports),
+            capture_output=True,
+            timeout=60,
+        )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"make dev: port {busy} is already in use (needed for the {needed_for})"

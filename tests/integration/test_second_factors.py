@@ -6,9 +6,8 @@ import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from formclient import FormClient
-from support import new_email, sign_in, sign_out, sign_up
 from mailsink import wait_for_code
-from support import LOGIN_CODE_SENT, totp
+from support import LOGIN_CODE_SENT, new_email, sign_in, sign_out, sign_up, totp
 
 
 def with_totp(stack) -> tuple[FormClient, str, str]:

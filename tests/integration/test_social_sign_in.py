@@ -69,8 +69,9 @@ def test_an_email_with_a_password_account_is_linked_after_signing_in_with_the_pa
     linked = asked.submit({"identifier": email, "password": PASSWORD}, button="Sign in")
     assert linked.status == 200
     identity = whoami(stack, client)["identity"]
-    credentials = requests.get(f"{stack.admin_url}/admin/identities/{identity['id']}",
-                               params={"include_credential": "oidc"}, timeout=5).json()["credentials"]
+    credentials = requests.get(
+        f"{stack.admin_url}/admin/identities/{identity['id']}", params={"include_credential": "oidc"}, timeout=5
+    ).json()["credentials"]
     assert "oidc" in credentials and "password" in credentials
 
     # From now on the provider alone signs this account in.

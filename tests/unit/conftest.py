@@ -21,6 +21,7 @@ def kratos_answers(request, monkeypatch) -> str:
     monkeypatch.setattr(support, "ANSWERS_FROM", request.param)
     return request.param
 
+
 KRATOS = "http://kratos.internal:4433"  # server-to-server address; never shown to browsers
 
 
@@ -35,9 +36,15 @@ UI = "http://127.0.0.1:4455"  # the UI URL the recorder configured Kratos with
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(kratos_public_url=KRATOS, kratos_browser_url=recorded_kratos_origin(),
-                    kratos_admin_url="http://kratos.internal:4434", allowed_return_urls=(UI,),
-                    kratos_timeout=2, session_cookie_name="ory_kratos_session", ui_url=UI)
+    return Settings(
+        kratos_public_url=KRATOS,
+        kratos_browser_url=recorded_kratos_origin(),
+        kratos_admin_url="http://kratos.internal:4434",
+        allowed_return_urls=(UI,),
+        kratos_timeout=2,
+        session_cookie_name="ory_kratos_session",
+        ui_url=UI,
+    )
 
 
 @pytest.fixture
@@ -65,11 +72,18 @@ def client(app):
 def kratos():
     """`kratos.answer(method, path, fixture)` makes the mocked Kratos answer with a recording."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+
         def answer(method: str, path: str, fixture: str, status: int | None = None):
             rec = recorded(fixture)
-            mock.add(responses.Response(
-                method, KRATOS + path, json=rec["body"], status=status or rec["status"],
-                headers=[("Set-Cookie", c) for c in rec["set_cookie"]]))
+            mock.add(
+                responses.Response(
+                    method,
+                    KRATOS + path,
+                    json=rec["body"],
+                    status=status or rec["status"],
+                    headers=[("Set-Cookie", c) for c in rec["set_cookie"]],
+                )
+            )
             return rec
 
         mock.answer = answer

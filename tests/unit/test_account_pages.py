@@ -38,8 +38,9 @@ def test_settings_renders_each_group_as_its_own_titled_form(signed_in, kratos):
 
 def test_saved_change_shows_kratos_success_message_in_that_section(signed_in, kratos):
     rec = kratos.answer("POST", "/self-service/settings", "settings_success")
-    resp = signed_in.post(f"/settings?flow={settings_id()}&section=password",
-                          data={"method": "password", "password": "x"})
+    resp = signed_in.post(
+        f"/settings?flow={settings_id()}&section=password", data={"method": "password", "password": "x"}
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     message = rec["body"]["ui"]["messages"][0]["text"]
@@ -52,8 +53,10 @@ def test_stale_privileged_session_goes_to_refresh_login_and_keeps_the_continuity
     resp = signed_in.post(f"/settings?flow={settings_id()}", data={"method": "password", "password": "x"})
     assert resp.status_code == 303
     location = urlsplit(resp.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == \
-        recorded_kratos_origin() + "/self-service/login/browser"
+    assert (
+        f"{location.scheme}://{location.netloc}{location.path}"
+        == recorded_kratos_origin() + "/self-service/login/browser"
+    )
     query = parse_qs(location.query)
     assert query["refresh"] == ["true"]
     assert "/self-service/settings?flow=" in query["return_to"][0]
@@ -67,8 +70,7 @@ def test_settings_submit_without_session_goes_to_login_and_back(client, kratos):
     kratos.answer("GET", "/sessions/whoami", "whoami")
     resp = client.post(f"/settings?flow={settings_id()}", data={"method": "password"})
     assert resp.status_code == 303
-    assert parse_qs(urlsplit(resp.headers["Location"]).query)["return_to"] == [
-        f"{UI}/settings?flow={settings_id()}"]
+    assert parse_qs(urlsplit(resp.headers["Location"]).query)["return_to"] == [f"{UI}/settings?flow={settings_id()}"]
 
 
 def test_refresh_login_says_why_names_the_account_and_offers_sign_out(signed_in, kratos):
@@ -116,8 +118,7 @@ def test_wrong_recovery_code_is_explained_on_the_same_page(client, kratos):
 
 def test_sign_up_continues_to_verification(client, kratos):
     rec = kratos.answer("POST", "/self-service/registration", "registration_success")
-    resp = client.post(f"/registration?flow={recorded('registration_flow')['body']['id']}",
-                       data={"method": "password"})
+    resp = client.post(f"/registration?flow={recorded('registration_flow')['body']['id']}", data={"method": "password"})
     verification = next(c for c in rec["body"]["continue_with"] if c["action"] == "show_verification_ui")
     assert resp.headers["Location"] == verification["flow"]["url"]
 
@@ -126,11 +127,16 @@ def test_unverified_address_at_sign_in_gets_one_code_and_the_verification_form(c
     refused = kratos.answer("POST", "/self-service/login", "login_address_not_verified")["body"]
     flow = kratos.answer("GET", "/self-service/verification/browser", "verification_flow")["body"]
     kratos.answer("POST", "/self-service/verification", "verification_code_sent")
-    resp = client.post(f"/login?flow={recorded('login_flow_for_unverified')['body']['id']}",
-                       data={"identifier": "unverified@example.com", "password": "p", "method": "password"})
+    resp = client.post(
+        f"/login?flow={recorded('login_flow_for_unverified')['body']['id']}",
+        data={"identifier": "unverified@example.com", "password": "p", "method": "password"},
+    )
     assert resp.status_code == 303
-    started = [c["flow"] for c in ((refused.get("error") or {}).get("details") or {}).get("continue_with", [])
-               if c["action"] == "show_verification_ui"]
+    started = [
+        c["flow"]
+        for c in ((refused.get("error") or {}).get("details") or {}).get("continue_with", [])
+        if c["action"] == "show_verification_ui"
+    ]
     if started:
         # Kratos v26: 403 session_verified_address_required; it has mailed the code itself.
         assert resp.headers["Location"] == started[0]["url"]
@@ -140,8 +146,9 @@ def test_unverified_address_at_sign_in_gets_one_code_and_the_verification_form(c
     assert resp.headers["Location"] == f"/verification?flow={flow['id']}"
     sent = parse_qs(kratos.calls[2].request.body)
     assert sent["email"] == ["unverified@example.com"] and sent["method"] == ["code"]
-    assert sent["csrf_token"] == [next(n["attributes"]["value"] for n in flow["ui"]["nodes"]
-                                      if n["attributes"].get("name") == "csrf_token")]
+    assert sent["csrf_token"] == [
+        next(n["attributes"]["value"] for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "csrf_token")
+    ]
     assert parse_qs(kratos.calls[1].request.url.split("?")[1])["return_to"] == [f"{UI}/login"]
 
 

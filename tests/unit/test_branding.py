@@ -29,9 +29,13 @@ def branded_client(settings, **brand):
     return app.test_client()
 
 
-BRAND = dict(brand_name="Example Cloud", brand_logo_url="https://cdn.example.com/logo.svg",
-             brand_favicon_url="/static/favicon.ico", brand_accent="#0a7d32",
-             support_url="mailto:help@example.com")
+BRAND = dict(
+    brand_name="Example Cloud",
+    brand_logo_url="https://cdn.example.com/logo.svg",
+    brand_favicon_url="/static/favicon.ico",
+    brand_accent="#0a7d32",
+    support_url="mailto:help@example.com",
+)
 
 
 def test_default_look_is_todays(client):
@@ -40,8 +44,7 @@ def test_default_look_is_todays(client):
     assert doc.find(".//title").text.endswith("· Account")
     assert doc.find(".//header//a[@class='brand']").text.strip() == "Account"
     assert doc.find(".//header//img") is None and doc.find(".//a[@id='support']") is None
-    assert [link.get("href") for link in doc.iter("link") if link.get("rel") == "stylesheet"] == [
-        "/static/style.css"]
+    assert [link.get("href") for link in doc.iter("link") if link.get("rel") == "stylesheet"] == ["/static/style.css"]
     assert client.get("/theme.css").status_code == 404
 
 
@@ -112,20 +115,23 @@ def test_templates_hard_code_no_colour_or_font():
         assert not re.search(r"#[0-9a-fA-F]{3,6}\b|rgb\(|font-family|\bstyle=", text), template
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"BRAND_ACCENT": "red"}, "BRAND_ACCENT='red' is not a colour"),
-    ({"BRAND_ACCENT": "#12345"}, "BRAND_ACCENT='#12345' is not a colour"),
-    ({"BRAND_ACCENT": "#fff;}body{display:none"}, "BRAND_ACCENT="),
-    ({"BRAND_LOGO_URL": "javascript:alert(1)"}, "BRAND_LOGO_URL='javascript:alert(1)' is not an http/https URL"),
-    ({"BRAND_LOGO_URL": "//evil.example/logo.png"}, "BRAND_LOGO_URL="),
-    ({"BRAND_LOGO_URL": "https://cdn.example;script-src:*/logo.png"}, "BRAND_LOGO_URL="),  # into the CSP
-    ({"BRAND_LOGO_URL": "https://user@cdn.example/logo.png"}, "BRAND_LOGO_URL="),
-    ({"BRAND_LOGO_URL": "/\\evil.example/logo.png"}, "BRAND_LOGO_URL="),
-    ({"BRAND_FAVICON_URL": "data:image/png;base64,AAAA"}, "BRAND_FAVICON_URL="),
-    ({"BRAND_FAVICON_URL": "logo.png"}, "BRAND_FAVICON_URL="),
-    ({"SUPPORT_URL": "javascript:alert(1)"}, "SUPPORT_URL="),
-    ({"TEMPLATES_DIR": "/no/such/dir"}, "TEMPLATES_DIR='/no/such/dir' is not a directory"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"BRAND_ACCENT": "red"}, "BRAND_ACCENT='red' is not a colour"),
+        ({"BRAND_ACCENT": "#12345"}, "BRAND_ACCENT='#12345' is not a colour"),
+        ({"BRAND_ACCENT": "#fff;}body{display:none"}, "BRAND_ACCENT="),
+        ({"BRAND_LOGO_URL": "javascript:alert(1)"}, "BRAND_LOGO_URL='javascript:alert(1)' is not an http/https URL"),
+        ({"BRAND_LOGO_URL": "//evil.example/logo.png"}, "BRAND_LOGO_URL="),
+        ({"BRAND_LOGO_URL": "https://cdn.example;script-src:*/logo.png"}, "BRAND_LOGO_URL="),  # into the CSP
+        ({"BRAND_LOGO_URL": "https://user@cdn.example/logo.png"}, "BRAND_LOGO_URL="),
+        ({"BRAND_LOGO_URL": "/\\evil.example/logo.png"}, "BRAND_LOGO_URL="),
+        ({"BRAND_FAVICON_URL": "data:image/png;base64,AAAA"}, "BRAND_FAVICON_URL="),
+        ({"BRAND_FAVICON_URL": "logo.png"}, "BRAND_FAVICON_URL="),
+        ({"SUPPORT_URL": "javascript:alert(1)"}, "SUPPORT_URL="),
+        ({"TEMPLATES_DIR": "/no/such/dir"}, "TEMPLATES_DIR='/no/such/dir' is not a directory"),
+    ],
+)
 def test_malformed_brand_settings_are_named(monkeypatch, env, message):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -134,20 +140,30 @@ def test_malformed_brand_settings_are_named(monkeypatch, env, message):
 
 
 def test_brand_settings_are_read(monkeypatch, tmp_path):
-    for key, value in {"BRAND_NAME": "Example", "BRAND_ACCENT": "#25E", "BRAND_LOGO_URL": "/static/logo.svg",
-                       "BRAND_FAVICON_URL": "https://cdn.example.com/f.ico", "SUPPORT_URL": "https://help.example.com",
-                       "TEMPLATES_DIR": str(tmp_path)}.items():
+    for key, value in {
+        "BRAND_NAME": "Example",
+        "BRAND_ACCENT": "#25E",
+        "BRAND_LOGO_URL": "/static/logo.svg",
+        "BRAND_FAVICON_URL": "https://cdn.example.com/f.ico",
+        "SUPPORT_URL": "https://help.example.com",
+        "TEMPLATES_DIR": str(tmp_path),
+    }.items():
         monkeypatch.setenv(key, value)
     s = Settings.from_env()
     assert (s.brand_name, s.brand_accent, s.brand_logo_url, s.brand_favicon_url, s.support_url, s.templates_dir) == (
-        "Example", "#25e", "/static/logo.svg", "https://cdn.example.com/f.ico", "https://help.example.com",
-        str(tmp_path))
+        "Example",
+        "#25e",
+        "/static/logo.svg",
+        "https://cdn.example.com/f.ico",
+        "https://help.example.com",
+        str(tmp_path),
+    )
 
 
 def test_templates_dir_overrides_one_template_and_keeps_the_rest(settings, tmp_path):
     (tmp_path / "home.html").write_text(
-        '{% extends "base.html" %}{% block content %}<h1 id="custom">Welcome to {{ brand.name }}</h1>'
-        '{% endblock %}')
+        '{% extends "base.html" %}{% block content %}<h1 id="custom">Welcome to {{ brand.name }}</h1>{% endblock %}'
+    )
     client = branded_client(settings, templates_dir=str(tmp_path), brand_name="Example")
     doc = parse(client.get("/", base_url=UI))
     assert doc.find(".//h1[@id='custom']").text == "Welcome to Example"

@@ -54,7 +54,8 @@ def test_the_check_script_names_what_is_missing(tmp_path, monkeypatch, template)
     monkeypatch.setattr(catalogs, "TRANSLATIONS", tmp_path)
     assert catalogs.missing("de", template) == [
         "kratos:4000006 | The provided credentials are invalid, check for spelling mistakes in your password "
-        "or username, email address, or phone number."]
+        "or username, email address, or phone number."
+    ]
 
 
 @pytest.mark.parametrize("locale", catalogs.LOCALES)
@@ -71,8 +72,9 @@ def test_translations_keep_the_placeholders(locale):
 def test_the_compiled_catalog_is_the_current_one(locale):
     compiled = io.BytesIO()
     write_mo(compiled, read(locale), use_fuzzy=False)
-    assert catalogs.po_path(locale).with_suffix(".mo").read_bytes() == compiled.getvalue(), \
+    assert catalogs.po_path(locale).with_suffix(".mo").read_bytes() == compiled.getvalue(), (
         "stale .mo: run `make translations`"
+    )
 
 
 def test_the_kratos_message_list_is_what_kratos_source_says(tmp_path, monkeypatch):
@@ -107,9 +109,9 @@ def test_a_translation_comes_back_when_its_string_does(tmp_path, monkeypatch):
     monkeypatch.setattr(catalogs, "ROOT", tmp_path)  # where update names the files it wrote
     monkeypatch.setattr(catalogs, "template", lambda: without)
     catalogs.update()  # the code lost the string
-    assert "#~ msgid \"Skip for now\"" in po.read_text()
+    assert '#~ msgid "Skip for now"' in po.read_text()
     monkeypatch.setattr(catalogs, "template", lambda: full)
     catalogs.update()  # and has it again
     restored = {m.id: m.string for m in read_po(po.open("rb"), locale="de")}
     assert restored["Skip for now"] == "Vorerst überspringen"
-    assert "#~ msgid \"Skip for now\"" not in po.read_text()
+    assert '#~ msgid "Skip for now"' not in po.read_text()

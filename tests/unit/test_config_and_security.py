@@ -9,15 +9,18 @@ from app.config import ConfigError, Settings
 from unit.conftest import UI
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"KRATOS_PUBLIC_URL": "kratos:4433"}, "KRATOS_PUBLIC_URL='kratos:4433' is not an http(s) URL"),
-    ({"KRATOS_TIMEOUT": "soon"}, "KRATOS_TIMEOUT='soon' is not a number of seconds"),
-    ({"KRATOS_TIMEOUT": "0"}, "KRATOS_TIMEOUT='0' must be greater than 0"),
-    ({"ALLOWED_RETURN_URLS": "http://ok.example, ftp://x"}, "ALLOWED_RETURN_URLS entry 'ftp://x'"),
-    ({"EXTEND_SESSION_WITHIN": "ten minutes"}, "EXTEND_SESSION_WITHIN='ten minutes' is not a duration"),
-    ({"EXTEND_SESSION_WITHIN": "0m"}, "EXTEND_SESSION_WITHIN='0m' must be greater than 0"),
-    ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES='-1' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"KRATOS_PUBLIC_URL": "kratos:4433"}, "KRATOS_PUBLIC_URL='kratos:4433' is not an http(s) URL"),
+        ({"KRATOS_TIMEOUT": "soon"}, "KRATOS_TIMEOUT='soon' is not a number of seconds"),
+        ({"KRATOS_TIMEOUT": "0"}, "KRATOS_TIMEOUT='0' must be greater than 0"),
+        ({"ALLOWED_RETURN_URLS": "http://ok.example, ftp://x"}, "ALLOWED_RETURN_URLS entry 'ftp://x'"),
+        ({"EXTEND_SESSION_WITHIN": "ten minutes"}, "EXTEND_SESSION_WITHIN='ten minutes' is not a duration"),
+        ({"EXTEND_SESSION_WITHIN": "0m"}, "EXTEND_SESSION_WITHIN='0m' must be greater than 0"),
+        ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES='-1' is not a whole number"),
+    ],
+)
 def test_malformed_settings_are_named(monkeypatch, env, message):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -32,14 +35,20 @@ def test_extend_session_within_reads_durations(monkeypatch, value, seconds):
 
 
 def test_bad_setting_stops_startup_with_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "app", "--port", "1"], capture_output=True, text=True,
-                          env={"KRATOS_ADMIN_URL": "nonsense", "PATH": ""}, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env={"KRATOS_ADMIN_URL": "nonsense", "PATH": ""},
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "configuration error: KRATOS_ADMIN_URL='nonsense' is not an http(s) URL"
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/logout", "/sessions", "/settings", "/error?id=x", "/nowhere",
-                                  "/health/alive"])
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/logout", "/sessions", "/settings", "/error?id=x", "/nowhere", "/health/alive"]
+)
 def test_security_headers_on_every_page(client, kratos, path):
     kratos.answer("GET", "/self-service/errors", "flow_not_found")
     resp = client.get(path)

@@ -31,8 +31,10 @@ def test_a_field_error_is_summarised_linked_and_tied_to_its_input(client, kratos
 
 def test_a_flow_error_is_summarised_and_points_at_the_form_it_came_from(client, kratos):
     body = kratos.answer("POST", "/self-service/login", "login_invalid_credentials")["body"]
-    resp = client.post(f"/login?flow={body['id']}&section=password", data={
-        "csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong", "method": "password"})
+    resp = client.post(
+        f"/login?flow={body['id']}&section=password",
+        data={"csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong", "method": "password"},
+    )
     assert resp.status_code == 400
     doc = parse(resp.get_data(as_text=True))
     assert doc.find(".//title").text.startswith("Error: ")

@@ -21,8 +21,9 @@ def location_query(resp) -> dict:
 
 
 def test_login_without_flow_starts_one_at_kratos_keeping_allowed_parameters(client):
-    resp = client.get("/login", query_string={"return_to": UI + "/somewhere", "refresh": "true",
-                                              "aal": "aal2", "unrelated": "x"})
+    resp = client.get(
+        "/login", query_string={"return_to": UI + "/somewhere", "refresh": "true", "aal": "aal2", "unrelated": "x"}
+    )
     assert resp.status_code == 303
     assert resp.headers["Location"].startswith(recorded_kratos_origin() + "/self-service/login/browser?")
     assert location_query(resp) == {"return_to": [UI + "/somewhere"], "refresh": ["true"], "aal": ["aal2"]}
@@ -43,8 +44,9 @@ def test_login_flow_renders_a_form_posting_to_the_ui(client, kratos):
     assert f'action="/login?flow={login_id()}' in html
     assert 'type="hidden" name="csrf_token"' in html
     assert 'name="identifier"' in html and 'type="password" name="password"' in html
-    button = next(n for n in recorded("login_flow_fetched")["body"]["ui"]["nodes"]
-                  if n["attributes"].get("type") == "submit")
+    button = next(
+        n for n in recorded("login_flow_fetched")["body"]["ui"]["nodes"] if n["attributes"].get("type") == "submit"
+    )
     assert 'name="method" value="password"' in html and f">{button['meta']['label']['text']}</button>" in html
     # The browser's Cookie reaches Kratos (the GET needs the CSRF cookie), asking for JSON.
     assert kratos.calls[0].request.headers["Cookie"] == "csrf_token_abc=csrf-cookie-value"
@@ -53,8 +55,15 @@ def test_login_flow_renders_a_form_posting_to_the_ui(client, kratos):
 
 def test_wrong_password_shows_kratos_message_and_keeps_the_identifier(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
-    resp = client.post(f"/login?flow={login_id()}", data={
-        "csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong-password", "method": "password"})
+    resp = client.post(
+        f"/login?flow={login_id()}",
+        data={
+            "csrf_token": "t",
+            "identifier": "recorded@example.com",
+            "password": "wrong-password",
+            "method": "password",
+        },
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert CREDENTIALS_INVALID in html
@@ -67,8 +76,9 @@ def test_wrong_password_shows_kratos_message_and_keeps_the_identifier(client, kr
 
 def test_successful_login_follows_continue_with_and_relays_every_cookie(client, kratos):
     rec = kratos.answer("POST", "/self-service/login", "login_success")
-    resp = client.post(f"/login?flow={login_id()}", data={"csrf_token": "t", "identifier": "a", "password": "b",
-                                                        "method": "password"})
+    resp = client.post(
+        f"/login?flow={login_id()}", data={"csrf_token": "t", "identifier": "a", "password": "b", "method": "password"}
+    )
     assert resp.status_code == 303
     assert resp.headers["Location"] == rec["body"]["continue_with"][0]["redirect_browser_to"]
     relayed = resp.headers.getlist("Set-Cookie")
@@ -79,8 +89,10 @@ def test_successful_login_follows_continue_with_and_relays_every_cookie(client, 
 def test_expired_form_continues_in_kratos_new_flow_keeping_what_was_typed(client, kratos):
     expired = kratos.answer("POST", "/self-service/login", "login_expired_submit")
     kratos.answer("GET", "/self-service/login/flows", "login_flow_fetched")
-    resp = client.post(f"/login?flow={login_id()}", data={"csrf_token": "t", "identifier": "me@example.com",
-                                                        "password": "secret-typed", "method": "password"})
+    resp = client.post(
+        f"/login?flow={login_id()}",
+        data={"csrf_token": "t", "identifier": "me@example.com", "password": "secret-typed", "method": "password"},
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "That form had expired" in html
@@ -91,8 +103,10 @@ def test_expired_form_continues_in_kratos_new_flow_keeping_what_was_typed(client
 def test_csrf_rejection_starts_a_fresh_flow_with_an_explanation(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_csrf_violation")
     init = kratos.answer("GET", "/self-service/login/browser", "login_flow")
-    resp = client.post(f"/login?flow={login_id()}&return_to={UI}/back",
-                       data={"csrf_token": "stale", "identifier": "me@example.com", "password": "p"})
+    resp = client.post(
+        f"/login?flow={login_id()}&return_to={UI}/back",
+        data={"csrf_token": "stale", "identifier": "me@example.com", "password": "p"},
+    )
     html = resp.get_data(as_text=True)
     assert "For your security" in html and 'value="me@example.com"' in html
     assert kratos.calls[1].request.params == {"return_to": f"{UI}/back"}
@@ -136,8 +150,10 @@ def test_expired_flow_link_goes_where_kratos_says(client, kratos):
 def test_registration_renders_traits_and_password_errors(client, kratos):
     rec = kratos.answer("POST", "/self-service/registration", "registration_invalid_password")
     flow_id = rec["body"]["id"]
-    resp = client.post(f"/registration?flow={flow_id}", data={"traits.email": "recorded@example.com",
-                                                               "password": "short", "method": "password"})
+    resp = client.post(
+        f"/registration?flow={flow_id}",
+        data={"traits.email": "recorded@example.com", "password": "short", "method": "password"},
+    )
     html = resp.get_data(as_text=True)
     password_node = next(n for n in rec["body"]["ui"]["nodes"] if n["attributes"].get("name") == "password")
     assert resp.status_code == 400

@@ -7,9 +7,8 @@ from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
 from app.flows import prefill
-from app.outcomes import Flow
 from app.kratos import Answer
-from app.outcomes import NewFlow, Reason, interpret
+from app.outcomes import Flow, NewFlow, Reason, interpret
 from support import recorded
 
 
@@ -35,16 +34,20 @@ def test_revoking_others_reports_failure_honestly(signed_in, kratos):
 
 def test_session_ids_must_be_kratos_ids(signed_in, kratos):
     kratos.answer("GET", "/sessions", "sessions_list")
-    html = signed_in.post("/sessions/revoke", data={"session_id": "../../admin?x=1"},
-                          follow_redirects=True).get_data(as_text=True)
+    html = signed_in.post("/sessions/revoke", data={"session_id": "../../admin?x=1"}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "That is not one of your sessions." in html
     assert "DELETE" not in [c.request.method for c in kratos.calls]
 
 
 def test_forms_from_other_sites_are_refused_before_kratos_is_asked(client, kratos):
     client.set_cookie("ory_kratos_session", "x", domain="127.0.0.1")
-    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-                    {"Origin": "https://evil.example"}):
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+    ):
         assert client.post("/logout", headers=headers).status_code == 403, headers
     assert len(kratos.calls) == 0
 

@@ -16,9 +16,15 @@ from unit.conftest import KRATOS
 
 def test_forwards_cookie_user_agent_and_the_client_ip(app, kratos):
     kratos.answer("GET", "/sessions/whoami", "whoami")
-    with app.test_request_context("/", headers={"Cookie": "ory_kratos_session=abc; other=1",
-                                                "User-Agent": "Firefox/130", "X-Forwarded-For": "203.0.113.9"},
-                                  environ_base={"REMOTE_ADDR": "198.51.100.2"}):
+    with app.test_request_context(
+        "/",
+        headers={
+            "Cookie": "ory_kratos_session=abc; other=1",
+            "User-Agent": "Firefox/130",
+            "X-Forwarded-For": "203.0.113.9",
+        },
+        environ_base={"REMOTE_ADDR": "198.51.100.2"},
+    ):
         app.extensions["kratos"].whoami(browser())
     sent = kratos.calls[0].request.headers
     assert sent["Cookie"] == "ory_kratos_session=abc; other=1"
@@ -32,8 +38,12 @@ def test_behind_a_trusted_proxy_the_forwarded_client_ip_reaches_kratos(settings,
     kratos.answer("GET", "/sessions/whoami", "whoami")
     client = app.test_client()
     client.set_cookie("ory_kratos_session", "abc", domain="127.0.0.1")
-    client.get("/", base_url="http://127.0.0.1:4455", headers={"X-Forwarded-For": "203.0.113.9"},
-               environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    client.get(
+        "/",
+        base_url="http://127.0.0.1:4455",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
     assert kratos.calls[0].request.headers["X-Forwarded-For"] == "203.0.113.9"
 
 

@@ -32,15 +32,21 @@ def limited_client(settings, **limits):
 
 
 def submissions(kratos, path: str) -> int:
-    return sum(1 for call in kratos.calls if call.request.method == "POST" and call.request.url.split("?")[0].endswith(path))
+    return sum(
+        1 for call in kratos.calls if call.request.method == "POST" and call.request.url.split("?")[0].endswith(path)
+    )
 
 
 def sign_in(client, identifier: str, ip: str = "198.51.100.7"):
-    return client.post(f"/login?flow={LOGIN_ID}", environ_base={"REMOTE_ADDR": ip}, data={
-        "csrf_token": "t", "identifier": identifier, "password": "wrong-password", "method": "password"})
+    return client.post(
+        f"/login?flow={LOGIN_ID}",
+        environ_base={"REMOTE_ADDR": ip},
+        data={"csrf_token": "t", "identifier": identifier, "password": "wrong-password", "method": "password"},
+    )
 
 
 # -- request size ---------------------------------------------------------------
+
 
 def test_an_oversized_body_gets_the_413_page_and_kratos_is_not_asked(signed_in, kratos):
     kratos.calls.reset()
@@ -48,8 +54,10 @@ def test_an_oversized_body_gets_the_413_page_and_kratos_is_not_asked(signed_in, 
     assert resp.status_code == 413
     page = parsed(resp)
     assert "That form is too large" in page.text
-    assert ("error", "What was sent is larger than this site accepts, so it went no further. Please try again.") \
-        in page.messages
+    assert (
+        "error",
+        "What was sent is larger than this site accepts, so it went no further. Please try again.",
+    ) in page.messages
     assert len(kratos.calls) == 0  # not even the session lookup
 
 
@@ -62,11 +70,19 @@ def test_max_content_length_is_a_setting(settings, kratos):
 
 # -- settings -------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, value", [
-    ("MAX_CONTENT_LENGTH", "lots"), ("MAX_CONTENT_LENGTH", "0"), ("MAX_CONTENT_LENGTH", "64 GB"),
-    ("RATE_LIMIT_SIGN_IN", "ten a minute"), ("RATE_LIMIT_SIGN_IN_IP", "0 per minute"),
-    ("RATE_LIMIT_CODE", ""), ("RATE_LIMIT_EMAIL_IP", "-1/hour"),
-])
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("MAX_CONTENT_LENGTH", "lots"),
+        ("MAX_CONTENT_LENGTH", "0"),
+        ("MAX_CONTENT_LENGTH", "64 GB"),
+        ("RATE_LIMIT_SIGN_IN", "ten a minute"),
+        ("RATE_LIMIT_SIGN_IN_IP", "0 per minute"),
+        ("RATE_LIMIT_CODE", ""),
+        ("RATE_LIMIT_EMAIL_IP", "-1/hour"),
+    ],
+)
 def test_a_bad_limit_setting_stops_start_up_in_one_line_naming_it(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as raised:
@@ -91,8 +107,8 @@ def test_limit_settings_are_read(monkeypatch):
 
 # -- rate limits ----------------------------------------------------------------
 
-def test_over_the_sign_in_limit_gets_429_the_form_again_with_the_identifier_and_kratos_is_not_sent_it(
-        settings, kratos):
+
+def test_over_the_sign_in_limit_gets_429_the_form_again_with_the_identifier_and_kratos_is_not_sent_it(settings, kratos):
     kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
     kratos.answer("GET", "/self-service/login/flows", "login_flow_fetched")
     client = limited_client(settings, RATE_LIMIT_SIGN_IN="3 per 10 minutes")
@@ -174,8 +190,7 @@ def test_when_the_shared_store_fails_each_process_keeps_counting(settings, krato
         def __getattr__(self, name):
             raise ConnectionError("store unreachable")
 
-    client.application.extensions["rate_limits"] = dataclasses.replace(
-        state, strategy=DeadStore())
+    client.application.extensions["rate_limits"] = dataclasses.replace(state, strategy=DeadStore())
     assert sign_in(client, "during-outage@example.com").status_code == 400
     assert sign_in(client, "during-outage@example.com").status_code == 429
     assert submissions(kratos, "/self-service/login") == 1

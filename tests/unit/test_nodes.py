@@ -15,6 +15,7 @@ def render(app):
     def render_nodes(nodes):
         with app.test_request_context("/"):
             return render_template_string(RENDER, nodes=nodes)
+
     return render_nodes
 
 
@@ -31,7 +32,7 @@ def test_totp_qr_image_and_secret_text(render):
     html = render(nodes)
     qr, secret = node(nodes, "totp_qr"), node(nodes, "totp_secret_key")
     assert f'src="{qr["attributes"]["src"]}"' in html and qr["attributes"]["src"].startswith("data:image/png")
-    assert f'<code>{secret["attributes"]["text"]["text"]}</code>' in html
+    assert f"<code>{secret['attributes']['text']['text']}</code>" in html
     assert 'name="totp_code"' in html
 
 
@@ -81,5 +82,6 @@ def test_false_and_numeric_values_are_submitted_as_json_spells_them(render):
     number = copy.deepcopy(node(nodes, "lookup_secret_confirm"))
     number["attributes"].update(type="hidden", name="n", value=0)
     from page_checks import parse
+
     inputs = {el.get("name"): el.get("value") for el in parse(render([confirm, number]), strict=False).iter("input")}
     assert inputs == {"lookup_secret_confirm": "false", "n": "0"}

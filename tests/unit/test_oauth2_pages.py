@@ -36,39 +36,59 @@ def hook_client(settings, monkeypatch):
 
 
 def hook_body(grant: str, session_id: str | None) -> dict:
-    return {"session": {"extra": {SESSION_CLAIM: session_id} if session_id else {}},
-            "request": {"client_id": "app", "grant_types": [grant], "granted_scopes": ["openid", "offline_access"]}}
+    return {
+        "session": {"extra": {SESSION_CLAIM: session_id} if session_id else {}},
+        "request": {"client_id": "app", "grant_types": [grant], "granted_scopes": ["openid", "offline_access"]},
+    }
 
 
 def test_the_token_hook_is_off_unless_its_secret_is_set(client):
-    assert client.post("/oauth2/token-hook", json=hook_body("refresh_token", None), base_url="http://127.0.0.1:4455"
-                       ).status_code == 404
+    assert (
+        client.post(
+            "/oauth2/token-hook", json=hook_body("refresh_token", None), base_url="http://127.0.0.1:4455"
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("header", [None, "", "s" * 39, "x" * 40])
 def test_the_token_hook_refuses_a_wrong_secret_without_asking_kratos(hook_client, header):
     headers = {TOKEN_HOOK_HEADER: header} if header is not None else {}
     session_id = recorded("whoami")["body"]["id"]
-    resp = hook_client.post("/oauth2/token-hook", json=hook_body("refresh_token", session_id), headers=headers,
-                            base_url="http://127.0.0.1:4455")
+    resp = hook_client.post(
+        "/oauth2/token-hook",
+        json=hook_body("refresh_token", session_id),
+        headers=headers,
+        base_url="http://127.0.0.1:4455",
+    )
     assert resp.status_code == 401 and hook_client.calls == []
 
 
 def test_a_refresh_extends_the_consenting_kratos_session(hook_client):
     session_id = recorded("whoami")["body"]["id"]
-    resp = hook_client.post("/oauth2/token-hook", json=hook_body("refresh_token", session_id),
-                            headers={TOKEN_HOOK_HEADER: SECRET}, base_url="http://127.0.0.1:4455")
+    resp = hook_client.post(
+        "/oauth2/token-hook",
+        json=hook_body("refresh_token", session_id),
+        headers={TOKEN_HOOK_HEADER: SECRET},
+        base_url="http://127.0.0.1:4455",
+    )
     assert resp.status_code == 204  # Hydra keeps the token's claims as they are
     assert hook_client.calls == [("IdentityApi", "extend_session", session_id)]
 
 
-@pytest.mark.parametrize("grant, session_id", [("authorization_code", "ok"), ("refresh_token", None),
-                                               ("refresh_token", "../admin/identities")])
+@pytest.mark.parametrize(
+    "grant, session_id",
+    [("authorization_code", "ok"), ("refresh_token", None), ("refresh_token", "../admin/identities")],
+)
 def test_other_grants_and_missing_or_odd_ids_extend_nothing(hook_client, grant, session_id):
     if session_id == "ok":
         session_id = recorded("whoami")["body"]["id"]
-    resp = hook_client.post("/oauth2/token-hook", json=hook_body(grant, session_id),
-                            headers={TOKEN_HOOK_HEADER: SECRET}, base_url="http://127.0.0.1:4455")
+    resp = hook_client.post(
+        "/oauth2/token-hook",
+        json=hook_body(grant, session_id),
+        headers={TOKEN_HOOK_HEADER: SECRET},
+        base_url="http://127.0.0.1:4455",
+    )
     assert resp.status_code == 204 and hook_client.calls == []
 
 
@@ -80,13 +100,22 @@ def test_id_token_claims_follow_the_granted_scopes_and_verified_addresses():
     assert identity_claims({**identity, "verifiable_addresses": []}, ["openid", "email"])["email_verified"] is False
     assert identity_claims(identity, ["openid"]) == {}
     named = {**identity, "traits": {"email": email, "name": {"first": "Ada", "last": "Lovelace"}}}
-    assert identity_claims(named, ["profile"]) == {"given_name": "Ada", "family_name": "Lovelace",
-                                                   "name": "Ada Lovelace"}
+    assert identity_claims(named, ["profile"]) == {
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "name": "Ada Lovelace",
+    }
 
 
 def test_oauth2_errors_get_our_words_and_never_the_free_text(client):
-    resp = client.get("/error", query_string={"error": "invalid_scope", "error_description": "Phone 555 now",
-                                               "error_hint": "<img src=x onerror=alert(1)>"})
+    resp = client.get(
+        "/error",
+        query_string={
+            "error": "invalid_scope",
+            "error_description": "Phone 555 now",
+            "error_hint": "<img src=x onerror=alert(1)>",
+        },
+    )
     doc = html5lib.parse(resp.get_data(as_text=True), namespaceHTMLElements=False)
     assert resp.status_code == 400 and doc.find(".//h1").text == "The app asked for something unknown"
     body = "".join(doc.find(".//main").itertext())
@@ -96,8 +125,9 @@ def test_oauth2_errors_get_our_words_and_never_the_free_text(client):
 
 def test_an_unknown_error_code_is_named_only_when_it_is_a_plain_code(client):
     for code, shown in (("weird_code", "weird_code"), ("Call 555-0100 <b>", None)):
-        doc = html5lib.parse(client.get("/error", query_string={"error": code}).get_data(as_text=True),
-                             namespaceHTMLElements=False)
+        doc = html5lib.parse(
+            client.get("/error", query_string={"error": code}).get_data(as_text=True), namespaceHTMLElements=False
+        )
         assert doc.find(".//h1").text == "Something went wrong"
         assert (doc.find(".//code").text if doc.find(".//code") is not None else None) == shown
 

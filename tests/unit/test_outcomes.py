@@ -2,10 +2,20 @@
 
 import pytest
 
-from app.kratos import Answer
 from app.errors import PROBLEM_TEXT
-from app.outcomes import (AlreadySignedIn, Failure, NewFlow, Problem, Reason, Redirect, ShowFlow, SignInRequired,
-                          Success, interpret)
+from app.kratos import Answer
+from app.outcomes import (
+    AlreadySignedIn,
+    Failure,
+    NewFlow,
+    Problem,
+    Reason,
+    Redirect,
+    ShowFlow,
+    SignInRequired,
+    Success,
+    interpret,
+)
 from support import recorded
 
 
@@ -14,25 +24,28 @@ def outcome_of(name, status=None):
     return interpret(Answer(status or rec["status"], rec["body"]))
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("login_flow_fetched", ShowFlow),
-    ("registration_flow", ShowFlow),
-    ("settings_lookup_secret_regenerated", ShowFlow),
-    ("login_success", Success),
-    ("registration_success", Success),
-    ("whoami", Success),
-    ("logout_success", Success),
-    ("whoami_unauthorized", SignInRequired),
-    ("login_session_already_available", AlreadySignedIn),
-    ("flow_not_found", NewFlow),
-    ("submit_unknown_flow", NewFlow),
-    ("login_return_to_forbidden", Failure),
-    ("recovery_session_already_available", AlreadySignedIn),
-    ("recovery_success", ShowFlow),
-    ("settings_success", ShowFlow),
-    ("session_revoked", Success),
-    ("sessions_others_revoked", Success),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("login_flow_fetched", ShowFlow),
+        ("registration_flow", ShowFlow),
+        ("settings_lookup_secret_regenerated", ShowFlow),
+        ("login_success", Success),
+        ("registration_success", Success),
+        ("whoami", Success),
+        ("logout_success", Success),
+        ("whoami_unauthorized", SignInRequired),
+        ("login_session_already_available", AlreadySignedIn),
+        ("flow_not_found", NewFlow),
+        ("submit_unknown_flow", NewFlow),
+        ("login_return_to_forbidden", Failure),
+        ("recovery_session_already_available", AlreadySignedIn),
+        ("recovery_success", ShowFlow),
+        ("settings_success", ShowFlow),
+        ("session_revoked", Success),
+        ("sessions_others_revoked", Success),
+    ],
+)
 def test_recorded_answers_map_to_outcomes(name, kind):
     assert isinstance(outcome_of(name), kind)
 

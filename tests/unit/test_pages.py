@@ -1,6 +1,6 @@
 """Home, error, logout and the app's own error pages."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from support import recorded
 from unit.conftest import KRATOS
@@ -19,7 +19,7 @@ def test_home_shows_who_is_signed_in(signed_in, kratos):
     assert session["identity"]["traits"]["email"] in html
     assert "aal1" in html
     # The sign-in moment, the English way (the page speaks the browser's language; none asked: English).
-    since = datetime.fromisoformat(session["authenticated_at"].replace("Z", "+00:00")).astimezone(timezone.utc)
+    since = datetime.fromisoformat(session["authenticated_at"].replace("Z", "+00:00")).astimezone(UTC)
     assert f"{since:%b} {since.day}, {since.year}, {since:%-I:%M}\u202f{since:%p} UTC" in html  # CLDR: a narrow space
     # Browser headers reach Kratos so sessions record the user's device.
     sent = kratos.calls[0].request.headers

@@ -6,8 +6,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from page_checks import check_page, controls, parse
+
 import support
+from page_checks import check_page, controls, parse
 from support import FIXTURES, recorded
 
 

@@ -16,7 +16,7 @@ import requests
 
 from app import create_app, logs
 from app.config import ConfigError, Settings
-from unit.conftest import UI, KRATOS
+from unit.conftest import KRATOS, UI
 
 TEXT_LINE = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (INFO|WARNING|ERROR) (\S+) "

@@ -44,6 +44,7 @@ def test_a_session_sign_out_pressed_after_the_session_ended_returns_to_a_get_pag
 
 def test_a_post_only_url_is_never_a_return_to(app):
     from app.auth import this_page
+
     app.add_url_rule("/press", "press", lambda: "", methods=["POST"])
     with app.test_request_context("/sessions/revoke-others", method="POST", base_url=UI):
         assert this_page() == UI + "/sessions/revoke-others"

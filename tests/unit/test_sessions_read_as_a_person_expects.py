@@ -1,20 +1,23 @@
 """The sessions page names devices, methods and times as a person says them."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from page_checks import parse
-from support import recorded
 from app.sessions import ago, device_name, signed_in_with
+from page_checks import parse
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                "Chrome/120.0.0.0 Safari/537.36")
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 
 
 def test_devices_are_named_from_the_user_agent():
     assert device_name(CHROME_LINUX) == "Chrome on Linux"
-    assert device_name("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-                       "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1") == "Mobile Safari on iOS"
+    assert (
+        device_name(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+        )
+        == "Mobile Safari on iOS"
+    )
     assert device_name("Laptop-Browser/1.0") == "Laptop-Browser/1.0"  # unknown: as it came
     assert device_name(None) == "Unknown device"
 

@@ -78,8 +78,12 @@ def test_backup_codes_download_as_text_never_cached(signed_in, kratos):
     link = next(a for a in form(doc, "lookup_secret").iter("a") if a.get("id") == "download-lookup_secret")
     assert link.get("href") == f"/settings/backup-codes.txt?flow={codes_flow['id']}"  # the flow, not the codes
     resp = signed_in.get(link.get("href"))
-    codes = [s["text"] for n in codes_flow["ui"]["nodes"] if n["attributes"].get("id") == "lookup_secret_codes"
-             for s in n["attributes"]["text"]["context"]["secrets"]]
+    codes = [
+        s["text"]
+        for n in codes_flow["ui"]["nodes"]
+        if n["attributes"].get("id") == "lookup_secret_codes"
+        for s in n["attributes"]["text"]["context"]["secrets"]
+    ]
     assert resp.status_code == 200 and resp.mimetype == "text/plain"
     assert resp.headers["Cache-Control"] == "no-store"
     assert resp.headers["Content-Disposition"] == 'attachment; filename="backup-codes.txt"'

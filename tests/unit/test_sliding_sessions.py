@@ -28,6 +28,7 @@ def sliding(settings, kratos, monkeypatch):
 
     def at(seconds_left):
         monkeypatch.setattr(auth, "_now", lambda: expires() - timedelta(seconds=seconds_left))
+
     client.at = at
     return client
 
@@ -36,6 +37,7 @@ def sliding(settings, kratos, monkeypatch):
 def admin_calls(monkeypatch):
     """ory-client speaks urllib3, which `responses` cannot see: its admin calls answer
     with the recorded extend (or raise `failure`) and are listed here."""
+
     class Calls(list):
         failure = None
 

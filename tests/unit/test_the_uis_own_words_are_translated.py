@@ -52,12 +52,15 @@ def test_the_sign_in_page_in_japanese(client, kratos):
     assert "パスワードでサインイン" in [text(legend) for legend in doc.iter("legend")]
 
 
-@pytest.mark.parametrize(("lang", "shown"), [
-    ("en", "Your backup codes will stop working. Are you sure?"),
-    ("de", "Ihre Backup-Codes funktionieren dann nicht mehr. Sind Sie sicher?"),
-    ("en", "Your backup codes will stop working. Are you sure?"),
-    ("fr", "Vos codes de secours ne fonctionneront plus. Êtes-vous sûr ?"),
-])
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        ("en", "Your backup codes will stop working. Are you sure?"),
+        ("de", "Ihre Backup-Codes funktionieren dann nicht mehr. Sind Sie sicher?"),
+        ("en", "Your backup codes will stop working. Are you sure?"),
+        ("fr", "Vos codes de secours ne fonctionneront plus. Êtes-vous sûr ?"),
+    ],
+)
 def test_a_confirmation_speaks_each_pages_language(app, lang, shown):
     """The imported macros' module is cached by Jinja: its words must still follow each page."""
     nodes = recorded("settings_flow")["body"]["ui"]["nodes"]
@@ -69,25 +72,31 @@ def test_a_confirmation_speaks_each_pages_language(app, lang, shown):
     assert text(why) == shown
 
 
-@pytest.mark.parametrize(("lang", "wait", "shown"), [
-    ("en", 1, "Too many attempts. Try again in about 1 second."),
-    ("en", 600, "Too many attempts. Try again in about 10 minutes."),
-    ("de", 45, "Zu viele Versuche. Versuchen Sie es in etwa 45 Sekunden erneut."),
-    ("de", 60, "Zu viele Versuche. Versuchen Sie es in etwa 1 Minute erneut."),
-    ("ja", 120, "試行回数が多すぎます。約2分後にもう一度お試しください。"),
-])
+@pytest.mark.parametrize(
+    ("lang", "wait", "shown"),
+    [
+        ("en", 1, "Too many attempts. Try again in about 1 second."),
+        ("en", 600, "Too many attempts. Try again in about 10 minutes."),
+        ("de", 45, "Zu viele Versuche. Versuchen Sie es in etwa 45 Sekunden erneut."),
+        ("de", 60, "Zu viele Versuche. Versuchen Sie es in etwa 1 Minute erneut."),
+        ("ja", 120, "試行回数が多すぎます。約2分後にもう一度お試しください。"),
+    ],
+)
 def test_the_wait_is_said_with_the_languages_plural(app, lang, wait, shown):
     with app.test_request_context("/", headers={"Accept-Language": lang}):
         assert limits.message(wait) == shown
 
 
-@pytest.mark.parametrize(("lang", "moment", "shown"), [
-    ("de", "2026-12-01T11:57:00Z", "vor 3 Minuten"),
-    ("de", "2026-12-01T10:59:59Z", "vor 1 Stunde"),
-    ("fr", "2026-11-29T12:00:00Z", "il y a 2 jours"),
-    ("es", "2026-12-01T11:59:30Z", "justo ahora"),
-    ("pt_BR", "2026-12-02T13:00:00Z", "em 1 dia"),
-])
+@pytest.mark.parametrize(
+    ("lang", "moment", "shown"),
+    [
+        ("de", "2026-12-01T11:57:00Z", "vor 3 Minuten"),
+        ("de", "2026-12-01T10:59:59Z", "vor 1 Stunde"),
+        ("fr", "2026-11-29T12:00:00Z", "il y a 2 jours"),
+        ("es", "2026-12-01T11:59:30Z", "justo ahora"),
+        ("pt_BR", "2026-12-02T13:00:00Z", "em 1 dia"),
+    ],
+)
 def test_session_times_in_other_languages(app, lang, moment, shown):
     with app.test_request_context("/", headers={"Accept-Language": lang.replace("_", "-")}):
         assert ago(moment, NOW) == shown
@@ -99,5 +108,11 @@ def test_the_sessions_page_in_spanish(signed_in, kratos):
     assert doc.find(".//h1").text == "Tus sesiones"
     assert text(doc.find(".//p[@id='result']")) == "Se cerró esa sesión."
     headers = [text(th) for th in doc.iter("th")]
-    assert headers == ["Dispositivo", "Dirección IP", "Iniciada", "Último inicio de sesión", "Sesión iniciada con",
-                       "Acciones"]
+    assert headers == [
+        "Dispositivo",
+        "Dirección IP",
+        "Iniciada",
+        "Último inicio de sesión",
+        "Sesión iniciada con",
+        "Acciones",
+    ]

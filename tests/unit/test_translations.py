@@ -5,7 +5,7 @@ locale's way, and the language passed on to Kratos."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import html5lib
@@ -35,7 +35,9 @@ def message(doc, message_id: int) -> str:
 def label_of(doc, name: str) -> str:
     """The label of the visible inputs named `name` (one per method's form: the same on each)."""
     fields = [i for i in doc.iter("input") if i.get("name") == name and i.get("type") != "hidden"]
-    labels = {"".join(lb.itertext()).strip() for f in fields for lb in doc.iter("label") if lb.get("for") == f.get("id")}
+    labels = {
+        "".join(lb.itertext()).strip() for f in fields for lb in doc.iter("label") if lb.get("for") == f.get("id")
+    }
     (label,) = labels
     return label
 
@@ -44,16 +46,19 @@ def button_texts(doc) -> list[str]:
     return ["".join(b.itertext()).strip() for b in doc.iter("button")]
 
 
-@pytest.mark.parametrize(("accept_language", "lang"), [
-    ("de-DE,de;q=0.9,en;q=0.5", "de"),
-    ("fr-CA", "fr"),
-    ("pt", "pt-BR"),
-    ("pt-BR,pt;q=0.9", "pt-BR"),
-    ("ja;q=0.5, es;q=0.9", "es"),
-    ("ja", "ja"),
-    ("nl, sv;q=0.8", "en"),
-    ("", "en"),
-])
+@pytest.mark.parametrize(
+    ("accept_language", "lang"),
+    [
+        ("de-DE,de;q=0.9,en;q=0.5", "de"),
+        ("fr-CA", "fr"),
+        ("pt", "pt-BR"),
+        ("pt-BR,pt;q=0.9", "pt-BR"),
+        ("ja;q=0.5, es;q=0.9", "es"),
+        ("ja", "ja"),
+        ("nl, sv;q=0.8", "en"),
+        ("", "en"),
+    ],
+)
 def test_the_page_speaks_the_best_language_the_browser_accepts(client, accept_language, lang):
     resp = client.get("/", headers={"Accept-Language": accept_language} if accept_language else {})
     assert lang_of(resp) == lang
@@ -83,8 +88,9 @@ def test_the_switcher_is_a_plain_form_posting_this_page_back(client):
 
 
 def test_choosing_a_language_keeps_it_in_a_cookie_over_accept_language(client):
-    resp = client.post("/language", data={"lang": "ja", "next": f"/login?flow={LOGIN_ID}"},
-                       headers={"Sec-Fetch-Site": "same-origin"})
+    resp = client.post(
+        "/language", data={"lang": "ja", "next": f"/login?flow={LOGIN_ID}"}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
     assert resp.status_code == 303
     assert resp.headers["Location"] == f"{UI}/login?flow={LOGIN_ID}"
     cookie = client.get_cookie(COOKIE, domain="127.0.0.1")
@@ -115,11 +121,16 @@ def test_a_stale_cookie_for_an_unsupported_language_falls_back_to_negotiation(cl
 
 def test_wrong_password_in_german_is_kratos_4000006_translated(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
-    resp = client.post(f"/login?flow={LOGIN_ID}", headers={"Accept-Language": "de"}, data={
-        "csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong", "method": "password"})
+    resp = client.post(
+        f"/login?flow={LOGIN_ID}",
+        headers={"Accept-Language": "de"},
+        data={"csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong", "method": "password"},
+    )
     doc = parse(resp)
-    assert message(doc, 4000006) == ("Die Zugangsdaten sind ungültig. Prüfen Sie Passwort, Benutzernamen, "
-                                     "E-Mail-Adresse oder Telefonnummer auf Tippfehler.")
+    assert message(doc, 4000006) == (
+        "Die Zugangsdaten sind ungültig. Prüfen Sie Passwort, Benutzernamen, "
+        "E-Mail-Adresse oder Telefonnummer auf Tippfehler."
+    )
     assert label_of(doc, "password") == "Passwort"
     assert "Mit Passwort anmelden" in button_texts(doc)
     # The identifier's label is the schema's own title (1070002): shown as Kratos sent it.
@@ -133,17 +144,28 @@ def test_wrong_password_in_german_is_kratos_4000006_translated(client, kratos):
 
 def test_the_ui_owns_the_transient_payload(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
-    client.post(f"/login?flow={LOGIN_ID}", headers={"Accept-Language": "ja"}, data={
-        "csrf_token": "t", "identifier": "a@example.com", "password": "wrong", "method": "password",
-        "transient_payload": '{"locale": 42, "admin": true}'})
+    client.post(
+        f"/login?flow={LOGIN_ID}",
+        headers={"Accept-Language": "ja"},
+        data={
+            "csrf_token": "t",
+            "identifier": "a@example.com",
+            "password": "wrong",
+            "method": "password",
+            "transient_payload": '{"locale": 42, "admin": true}',
+        },
+    )
     sent = parse_qs(kratos.calls[0].request.body)
     assert [json.loads(v) for v in sent["transient_payload"]] == [{"locale": "ja"}]
 
 
 def test_recovery_code_sent_in_brazilian_portuguese(client, kratos):
     kratos.answer("POST", "/self-service/recovery", "recovery_code_sent")
-    resp = client.post(f"/recovery?flow={RECOVERY_ID}", headers={"Accept-Language": "pt-BR"},
-                       data={"csrf_token": "t", "email": "recorded@example.com", "method": "code"})
+    resp = client.post(
+        f"/recovery?flow={RECOVERY_ID}",
+        headers={"Accept-Language": "pt-BR"},
+        data={"csrf_token": "t", "email": "recorded@example.com", "method": "code"},
+    )
     doc = parse(resp)
     assert message(doc, 1060003).startswith("Um e-mail com um código de recuperação foi enviado")
     assert label_of(doc, "code") == "Código de recuperação"
@@ -151,8 +173,10 @@ def test_recovery_code_sent_in_brazilian_portuguese(client, kratos):
 
 def test_english_is_kratos_own_words(client, kratos):
     kratos.answer("POST", "/self-service/login", "login_invalid_credentials")
-    resp = client.post(f"/login?flow={LOGIN_ID}", data={
-        "csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong", "method": "password"})
+    resp = client.post(
+        f"/login?flow={LOGIN_ID}",
+        data={"csrf_token": "t", "identifier": "recorded@example.com", "password": "wrong", "method": "password"},
+    )
     body = recorded("login_invalid_credentials")["body"]
     assert message(parse(resp), 4000006) == body["ui"]["messages"][0]["text"]
 
@@ -170,79 +194,146 @@ def japanese(app):
 
 
 def test_a_provider_name_fills_its_placeholder(german):
-    assert translate_message({"id": 1010002, "text": "Sign in with GitHub",
-                              "context": {"provider": "GitHub", "provider_id": "github"}}) == "Mit GitHub anmelden"
+    assert (
+        translate_message(
+            {"id": 1010002, "text": "Sign in with GitHub", "context": {"provider": "GitHub", "provider_id": "github"}}
+        )
+        == "Mit GitHub anmelden"
+    )
 
 
 def test_numbers_from_the_context_fill_the_password_length_message(german):
-    text = translate_message({"id": 4000032, "text": "The password must be at least 8 characters long, but got 3.",
-                              "context": {"min_length": 8, "actual_length": 3}})
+    text = translate_message(
+        {
+            "id": 4000032,
+            "text": "The password must be at least 8 characters long, but got 3.",
+            "context": {"min_length": 8, "actual_length": 3},
+        }
+    )
     assert text == "Das Passwort muss mindestens 8 Zeichen lang sein, hat aber 3."
 
 
 def test_minutes_since_expiry_are_computed_from_the_context_the_locale_way(german):
-    now = datetime(2026, 12, 1, 10, 30, tzinfo=timezone.utc)
-    text = translate_message({"id": 4010001, "text": "The login flow expired 90.50 minutes ago, please try again.",
-                              "context": {"expired_at": "2026-12-01T08:59:30Z", "expired_at_unix": 1}}, now=now)
+    now = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
+    text = translate_message(
+        {
+            "id": 4010001,
+            "text": "The login flow expired 90.50 minutes ago, please try again.",
+            "context": {"expired_at": "2026-12-01T08:59:30Z", "expired_at_unix": 1},
+        },
+        now=now,
+    )
     assert text == "Der Anmeldevorgang ist vor 90,50 Minuten abgelaufen. Bitte versuchen Sie es erneut."
 
 
 def test_minutes_left_after_recovery_are_computed_from_the_context(japanese):
-    now = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
-    text = translate_message({"id": 1060001, "text": "You successfully recovered your account. ...",
-                              "context": {"privileged_session_expires_at": "2026-12-01T10:15:00Z"}}, now=now)
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    text = translate_message(
+        {
+            "id": 1060001,
+            "text": "You successfully recovered your account. ...",
+            "context": {"privileged_session_expires_at": "2026-12-01T10:15:00Z"},
+        },
+        now=now,
+    )
     assert "今後 15.00 分以内に" in text
 
 
 def test_a_used_backup_code_says_when_in_the_locale(german):
-    text = translate_message({"id": 1050014, "text": "Secret was used at 2026-12-01 08:09:50 +0000 UTC",
-                              "context": {"used_at": "2026-12-01T08:09:50Z", "used_at_unix": 1}})
+    text = translate_message(
+        {
+            "id": 1050014,
+            "text": "Secret was used at 2026-12-01 08:09:50 +0000 UTC",
+            "context": {"used_at": "2026-12-01T08:09:50Z", "used_at_unix": 1},
+        }
+    )
     assert text == "Code wurde verwendet am 01.12.2026, 08:09 UTC"
 
 
 def test_backup_codes_are_listed_with_the_used_one_translated(app, german):
     from flask import render_template_string
 
-    node = {"type": "text", "group": "lookup_secret", "messages": [],
-            "meta": {"label": {"id": 1050010, "text": "These are your back up recovery codes. ...", "type": "info"}},
-            "attributes": {"id": "lookup_secret_codes", "node_type": "text", "text": {
-                "id": 1050015, "type": "info", "text": "abcd1234, Secret was used at ...",
-                "context": {"secrets": [
-                    {"id": 1050009, "text": "abcd1234", "type": "info", "context": {"secret": "abcd1234"}},
-                    {"id": 1050014, "text": "Secret was used at 2026-12-01 08:09:50 +0000 UTC", "type": "info",
-                     "context": {"used_at": "2026-12-01T08:09:50Z", "used_at_unix": 1}}]}}}}
-    doc = html5lib.parse(render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.node(n) }}', n=node),
-                         namespaceHTMLElements=False)
+    node = {
+        "type": "text",
+        "group": "lookup_secret",
+        "messages": [],
+        "meta": {"label": {"id": 1050010, "text": "These are your back up recovery codes. ...", "type": "info"}},
+        "attributes": {
+            "id": "lookup_secret_codes",
+            "node_type": "text",
+            "text": {
+                "id": 1050015,
+                "type": "info",
+                "text": "abcd1234, Secret was used at ...",
+                "context": {
+                    "secrets": [
+                        {"id": 1050009, "text": "abcd1234", "type": "info", "context": {"secret": "abcd1234"}},
+                        {
+                            "id": 1050014,
+                            "text": "Secret was used at 2026-12-01 08:09:50 +0000 UTC",
+                            "type": "info",
+                            "context": {"used_at": "2026-12-01T08:09:50Z", "used_at_unix": 1},
+                        },
+                    ]
+                },
+            },
+        },
+    }
+    doc = html5lib.parse(
+        render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.node(n) }}', n=node),
+        namespaceHTMLElements=False,
+    )
     assert ["".join(li.itertext()) for li in doc.iter("li")] == [
-        "abcd1234", "Code wurde verwendet am 01.12.2026, 08:09 UTC"]
+        "abcd1234",
+        "Code wurde verwendet am 01.12.2026, 08:09 UTC",
+    ]
     assert doc.find(".//p[@class='label']").text.startswith("Das sind Ihre Backup-Wiederherstellungscodes.")
 
 
 def test_a_duplicate_account_is_explained_from_its_hints(german):
-    text = translate_message({"id": 4000028, "text": "You tried signing in with a@example.com which is ...",
-                              "context": {"available_credential_types": ["password", "webauthn"],
-                                          "available_oidc_providers": ["github"],
-                                          "credential_identifier_hint": "a@example.com"}})
-    assert text == ("Sie haben versucht, sich mit a@example.com anzumelden, das bereits von einem anderen Konto "
-                    "verwendet wird. Sie können sich mit Ihrem Passwort oder Ihrem Passkey oder einem "
-                    "Sicherheitsschlüssel anmelden. Sie können sich über einen dieser Social-Login-Anbieter "
-                    "anmelden: Github.")
+    text = translate_message(
+        {
+            "id": 4000028,
+            "text": "You tried signing in with a@example.com which is ...",
+            "context": {
+                "available_credential_types": ["password", "webauthn"],
+                "available_oidc_providers": ["github"],
+                "credential_identifier_hint": "a@example.com",
+            },
+        }
+    )
+    assert text == (
+        "Sie haben versucht, sich mit a@example.com anzumelden, das bereits von einem anderen Konto "
+        "verwendet wird. Sie können sich mit Ihrem Passwort oder Ihrem Passkey oder einem "
+        "Sicherheitsschlüssel anmelden. Sie können sich über einen dieser Social-Login-Anbieter "
+        "anmelden: Github."
+    )
 
 
 def test_allowed_types_are_joined_with_the_locales_or(german):
-    text = translate_message({"id": 4000026, "text": "expected string or number, but got boolean",
-                              "context": {"allowed_types": ["string", "number"], "actual_type": "boolean"}})
+    text = translate_message(
+        {
+            "id": 4000026,
+            "text": "expected string or number, but got boolean",
+            "context": {"allowed_types": ["string", "number"], "actual_type": "boolean"},
+        }
+    )
     assert text == "erwartet wurde string oder number, erhalten boolean"
 
 
 def test_an_unknown_id_keeps_kratos_english_text(german):
-    assert translate_message({"id": 4999999, "text": "A message newer than this UI."}) == \
-        "A message newer than this UI."
+    assert (
+        translate_message({"id": 4999999, "text": "A message newer than this UI."}) == "A message newer than this UI."
+    )
     assert translate_message({"text": "No id at all."}) == "No id at all."
 
 
 def test_text_that_is_data_is_never_translated(german):
-    secret = {"id": 1050006, "text": "FXNAT4VCT3KRNYUCCXZXKXA2G6Y4EIJQ", "context": {"secret": "FXNAT4VCT3KRNYUCCXZXKXA2G6Y4EIJQ"}}
+    secret = {
+        "id": 1050006,
+        "text": "FXNAT4VCT3KRNYUCCXZXKXA2G6Y4EIJQ",
+        "context": {"secret": "FXNAT4VCT3KRNYUCCXZXKXA2G6Y4EIJQ"},
+    }
     assert translate_message(secret) == secret["text"]
     reason = {"id": 4000001, "text": "some schema reason", "context": {"reason": "some schema reason"}}
     assert translate_message(reason) == "some schema reason"
@@ -252,12 +343,15 @@ def test_a_context_missing_its_placeholder_keeps_kratos_text(german):
     assert translate_message({"id": 1010002, "text": "Sign in with GitHub"}) == "Sign in with GitHub"
 
 
-@pytest.mark.parametrize(("lang", "shown"), [
-    ("en", "Dec 1, 2026, 8:09\u202fAM UTC"),
-    ("de", "01.12.2026, 08:09 UTC"),
-    ("fr", "1 déc. 2026, 08:09 UTC"),
-    ("ja", "2026/12/01 8:09 UTC"),
-])
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        ("en", "Dec 1, 2026, 8:09\u202fAM UTC"),
+        ("de", "01.12.2026, 08:09 UTC"),
+        ("fr", "1 déc. 2026, 08:09 UTC"),
+        ("ja", "2026/12/01 8:09 UTC"),
+    ],
+)
 def test_dates_are_written_the_locales_way_and_say_utc(app, lang, shown):
     with app.test_request_context("/", headers={"Accept-Language": lang}):
         assert when("2026-12-01T08:09:50.322457Z") == shown
@@ -267,7 +361,7 @@ def test_dates_are_written_the_locales_way_and_say_utc(app, lang, shown):
 def test_the_home_page_dates_the_session_in_german(signed_in):
     session = recorded("whoami")["body"]
     doc = parse(signed_in.get("/", headers={"Accept-Language": "de"}))
-    since = datetime.fromisoformat(session["authenticated_at"][:19]).replace(tzinfo=timezone.utc)
+    since = datetime.fromisoformat(session["authenticated_at"][:19]).replace(tzinfo=UTC)
     (dd,) = [d for d in doc.iter("dd") if d.get("id") == "since"]
     assert dd.text == f"{since:%d.%m.%Y, %H:%M} UTC"
 

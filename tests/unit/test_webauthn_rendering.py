@@ -3,7 +3,6 @@
 import re
 
 
-
 def login_page(client, kratos, fixture):
     rec = kratos.answer("GET", "/self-service/login/flows", fixture)
     return rec, client.get(f"/login?flow={rec['body']['id']}").get_data(as_text=True)
@@ -23,16 +22,22 @@ def test_kratos_script_keeps_integrity_and_crossorigin_under_the_page_nonce(clie
 def test_triggers_are_data_attributes_never_inline_handlers(client, kratos):
     rec, html = login_page(client, kratos, "login_flow")
     assert "onclick=" not in html and "onload=" not in html
-    assert re.search(r'<button type="button"\s+name="passkey_login_trigger"[^>]*'
-                     r'data-onclick-trigger="oryPasskeyLogin"', html)
+    assert re.search(
+        r'<button type="button"\s+name="passkey_login_trigger"[^>]*'
+        r'data-onclick-trigger="oryPasskeyLogin"',
+        html,
+    )
     assert 'data-onload-trigger="oryPasskeyLoginAutocompleteInit"' in html
-    assert '/static/webauthn-triggers.js' in html
+    assert "/static/webauthn-triggers.js" in html
 
 
 def test_login_methods_are_grouped_under_plain_titles(client, kratos):
     _, html = login_page(client, kratos, "login_flow")
     assert re.findall(r"<legend>([^<]+)</legend>", html) == [
-        "Sign in with password", "Sign in with a passkey", "Email me a code"]
+        "Sign in with password",
+        "Sign in with a passkey",
+        "Email me a code",
+    ]
 
 
 def test_a_flow_without_webauthn_nodes_loads_no_webauthn_javascript(signed_in, kratos):
