@@ -27,6 +27,7 @@ from flask import Blueprint, Flask, current_app, redirect, request, url_for
 
 # Aliased: the extraction must not read these runtime msgctxts as strings of the code.
 from flask_babel import Babel, get_locale  # type: ignore[import-untyped]
+from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext as in_context
 from jinja2 import Undefined
 from werkzeug.wrappers import Response
@@ -222,6 +223,12 @@ def _duplicate_with_hints(entry: dict[str, Any], context: Mapping[str, Any]) -> 
     return " ".join(sentences)
 
 
+# The titles in kratos/identity.schema.json: our own words, which Kratos sends as a node's label
+# (1070002, "generated from the schema"), so they are translated like the rest of the UI.
+SCHEMA_TITLES = {"Email": _l("Email")}
+SCHEMA_TITLE_LABEL = 1070002
+
+
 def translate_message(message: Any, now: datetime | None = None) -> str:
     """A Kratos message ({id, text, context}) in the page's language.
 
@@ -233,9 +240,12 @@ def translate_message(message: Any, now: datetime | None = None) -> str:
     text = message.get("text")
     text = "" if text is None or isinstance(text, Undefined) else str(text)
     try:
-        entry = kratos_catalog().get(int(message.get("id")))  # type: ignore[arg-type]
+        message_id = int(message.get("id"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return text
+    if message_id == SCHEMA_TITLE_LABEL and text in SCHEMA_TITLES:
+        return str(SCHEMA_TITLES[text])
+    entry = kratos_catalog().get(message_id)
     if entry is None or not entry["translate"] or current_locale() == DEFAULT_LOCALE:
         return text
     context = message.get("context")

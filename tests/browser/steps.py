@@ -12,7 +12,7 @@ __all__ = ["PASSWORD", "expect_home", "new_email", "sign_in", "sign_out", "sign_
 def sign_up(page, stack, email: str, password: str = PASSWORD) -> None:
     """Register with a password; ends on the verification page Kratos offers."""
     page.goto(stack.ui_url + "/registration")
-    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign up", exact=True).click()
@@ -22,7 +22,7 @@ def sign_up(page, stack, email: str, password: str = PASSWORD) -> None:
 def sign_in(page, stack, email: str, password: str = PASSWORD) -> None:
     page.goto(stack.ui_url + "/login")
     form = page.locator("#group-password")
-    form.get_by_label("E-Mail").fill(email)
+    form.get_by_label("Email", exact=True).fill(email)
     form.get_by_label("Password").fill(password)
     form.get_by_role("button", name="Sign in with password").click()
 

@@ -17,7 +17,7 @@ def test_password_sign_in_by_enter(stack, sized):
     sign_up(page, stack, email)
     sign_out(page, stack)
     form = page.locator("#group-password")
-    form.get_by_label("E-Mail").focus()
+    form.get_by_label("Email", exact=True).focus()
     page.keyboard.type(email)
     page.keyboard.press("Tab")
     type_and_enter(page, form.get_by_label("Password"), PASSWORD)
@@ -31,7 +31,7 @@ def test_code_sign_in_by_enter(stack, sized):
     _, mails = wait_for_code(stack.maildir, email)
     sign_out(page, stack)
     # Only an email typed, then Enter: a code is sent (today's bug: "Property password is missing").
-    type_and_enter(page, page.locator("#group-code").get_by_label("E-Mail"), email)
+    type_and_enter(page, page.locator("#group-code").get_by_label("Email", exact=True), email)
     # Kratos's "code sent" message (1010014; each version words it its own way).
     expect(page.locator('[data-message-id="1010014"]')).to_be_visible()
     expect(page.get_by_text("Property password is missing")).to_have_count(0)
@@ -76,7 +76,7 @@ def test_profile_change_in_settings_by_enter(stack, sized):
     email, changed = new_email("enter-profile"), new_email("enter-changed")
     sign_up(page, stack, email)
     page.goto(stack.ui_url + "/settings")
-    field = page.locator("#group-profile").get_by_label("E-Mail")
+    field = page.locator("#group-profile").get_by_label("Email", exact=True)
     field.fill("")
     type_and_enter(page, field, changed)
     # Kratos goes on to verify the new address; the account now goes by it.
@@ -88,7 +88,7 @@ def test_profile_change_in_settings_by_enter(stack, sized):
 def test_a_failed_submit_focuses_the_error_summary_linking_to_the_field(stack, sized):
     page = sized
     page.goto(stack.ui_url + "/registration")
-    type_and_enter(page, page.get_by_label("E-Mail"), new_email("errors"))
+    type_and_enter(page, page.get_by_label("Email", exact=True), new_email("errors"))
     type_and_enter(page, page.locator("#group-password").get_by_label("Password"), "short")
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()

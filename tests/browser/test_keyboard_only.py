@@ -15,7 +15,7 @@ NEW_PASSWORD = "Keyboard-changed-1"
 def test_sign_up_totp_sign_in_and_password_change_by_keyboard(stack, page):
     email = new_email("keyboard")
     page.goto(stack.ui_url + "/registration")
-    type_into(page, "E-Mail", email)
+    type_into(page, "Email", email)
     press(page, "Sign up")
     expect(page.get_by_label("Password")).to_be_visible()
     type_into(page, "Password", PASSWORD)
@@ -35,7 +35,7 @@ def test_sign_up_totp_sign_in_and_password_change_by_keyboard(stack, page):
 
     press(page, "Sign out")  # the header's: one press, one POST
     expect(page).to_have_url(re.compile(r"/login\?flow="))
-    type_into(page, "E-Mail", email)
+    type_into(page, "Email", email)
     type_into(page, "Password", PASSWORD)
     press(page, "Sign in with password")
     expect(page.get_by_label("Authentication code")).to_be_visible()
@@ -52,7 +52,7 @@ def test_sign_up_totp_sign_in_and_password_change_by_keyboard(stack, page):
 
     press(page, "Sign out")
     expect(page).to_have_url(re.compile(r"/login\?flow="))
-    type_into(page, "E-Mail", email)
+    type_into(page, "Email", email)
     type_into(page, "Password", NEW_PASSWORD)
     press(page, "Sign in with password")
     expect(page.get_by_label("Authentication code")).to_be_visible()  # the new password was accepted

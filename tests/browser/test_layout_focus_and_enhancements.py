@@ -62,7 +62,7 @@ def test_the_skip_link_is_the_first_stop_and_jumps_to_the_content(stack, page):
 
 def test_show_password_reveals_and_hides_what_was_typed(stack, page):
     page.goto(stack.ui_url + "/registration")
-    page.get_by_label("E-Mail").fill(new_email("toggle"))
+    page.get_by_label("Email", exact=True).fill(new_email("toggle"))
     page.get_by_role("button", name="Sign up", exact=True).click()
     field = page.locator("#group-password").get_by_label("Password", exact=True)
     expect(page.locator("#group-password")).to_contain_text("At least 8 characters")

@@ -39,7 +39,7 @@ def test_a_new_user_registers_in_the_middle_of_an_apps_sign_in_and_the_app_gets_
     page.get_by_role("link", name="Create an account").click()
     expect(page).to_have_url(re.compile(r"/registration\?flow="))
     expect(page.locator("#for-app")).to_have_text("Create an account to continue to Recipe Box")
-    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up", exact=True).click()
@@ -79,7 +79,7 @@ def test_social_sign_up_then_linking_and_unlinking(oidc_stack, page):
     # Someone with a password account: the provider's same email asks them to link it first.
     email = new_email("linked")
     page.goto(stack.ui_url + "/registration")  # the provider beside one email box, not two
-    expect(page.get_by_label("E-Mail")).to_have_count(1)
+    expect(page.get_by_label("Email", exact=True)).to_have_count(1)
     expect(page.get_by_role("button", name=re.compile(PROVIDER_LABEL))).to_be_visible()
     sign_up(page, stack, email)
     sign_out(page, stack)

@@ -72,7 +72,7 @@ def test_sign_out_pressed_after_the_session_ended_returns_to_the_sessions_page(c
     row.get_by_role("button", name="Yes, sign it out").click()
     expect(page).to_have_url(re.compile(r"/login\?flow="))
     form = page.locator("#group-password")
-    form.get_by_label("E-Mail").fill(email)
+    form.get_by_label("Email", exact=True).fill(email)
     form.get_by_label("Password").fill(PASSWORD)
     form.get_by_label("Password").press("Enter")
     expect(page).to_have_url(stack.ui_url + "/sessions")  # not the POST-only URL (405)

@@ -115,7 +115,7 @@ def test_email_code_sign_in_with_a_wrong_code_and_a_resend(stack, page):
 
     page.goto(stack.ui_url + "/login")
     expect(page.locator("#group-code legend")).to_have_text("Email me a code")
-    page.locator("#group-code").get_by_label("E-Mail").fill(email)
+    page.locator("#group-code").get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Send sign in code").click()
     # Kratos words it differently by version; its message id is the same.
     code_sent = page.locator(f'[data-message-id="{LOGIN_CODE_SENT}"]')

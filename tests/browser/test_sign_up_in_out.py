@@ -12,7 +12,7 @@ def test_sign_up_see_email_sign_out_and_back_in(stack, page):
     page.goto(stack.ui_url + "/")
     page.get_by_role("link", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/registration\?flow="))
-    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up", exact=True).click()
@@ -28,11 +28,11 @@ def test_sign_up_see_email_sign_out_and_back_in(stack, page):
 
     page.goto(stack.ui_url + "/login")
     form = page.locator("#group-password")
-    form.get_by_label("E-Mail").fill(email)
+    form.get_by_label("Email", exact=True).fill(email)
     form.get_by_label("Password").fill("not-the-password")
     form.get_by_role("button", name="Sign in with password").click()
     expect(page.locator("#group-password .msg-error")).to_contain_text("The provided credentials are invalid")
-    expect(form.get_by_label("E-Mail")).to_have_value(email)
+    expect(form.get_by_label("Email", exact=True)).to_have_value(email)
 
     form.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in with password").click()

@@ -18,7 +18,7 @@ def on_localhost(tmp_path_factory, kratos_bin):
 
 def passkey_sign_up(page, stack, email):
     page.goto(stack.ui_url + "/registration")
-    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_role("button", name="Sign up with passkey").click()
     expect(page).to_have_url(re.compile(r"/verification\?flow="))
