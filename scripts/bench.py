@@ -54,7 +54,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 import bench_prod
-from stack import KRATOS_DIR, ROOT, Ports, Postgres, Stack, free_port, kratos_db, kratos_version
+from stack import KRATOS_DIR, NO_RATE_LIMITS, ROOT, Ports, Postgres, Stack, free_port, kratos_db, kratos_version
 
 sys.path.insert(0, str(ROOT / "tests"))
 from formclient import FormClient, Page  # noqa: E402  (a browser without JavaScript)
@@ -372,7 +372,12 @@ def start_stack(tmp: str, name: str, kratos_env: dict) -> Stack:
     """On in-memory SQLite, or with KRATOS_DB=postgres on a database of the bench's PostgreSQL cluster."""
     dsn = bench_postgres(tmp).create_database(name) if kratos_db() == "postgres" else "memory"
     return Stack(
-        workdir=Path(tmp) / name, ports=Ports.free(), server="gunicorn", kratos_env=kratos_env, dsn=dsn
+        workdir=Path(tmp) / name,
+        ports=Ports.free(),
+        server="gunicorn",
+        kratos_env=kratos_env,
+        dsn=dsn,
+        ui_env=NO_RATE_LIMITS,
     ).start()
 
 

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack import KRATOS_DIR, Ports, Postgres, Stack, free_port, start_replicas
+from stack import KRATOS_DIR, NO_RATE_LIMITS, Ports, Postgres, Stack, free_port, start_replicas
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from formclient import FormClient  # noqa: E402
@@ -286,7 +286,7 @@ def run_production(tmp: str, seconds: float, fault_seconds: float, make_user) ->
         dsn=postgres.create_database("kratos"),
         server="gunicorn",
         kratos_env={"HASHERS_BCRYPT_COST": "4"},
-        ui_env={"KRATOS_TIMEOUT": str(KRATOS_TIMEOUT), "THREADS": str(THREADS)},
+        ui_env={**NO_RATE_LIMITS, "KRATOS_TIMEOUT": str(KRATOS_TIMEOUT), "THREADS": str(THREADS)},
     )
     try:
         stack.start(with_ui=False)
