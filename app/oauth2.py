@@ -26,7 +26,7 @@ from .hydra_outcomes import ChallengeProblem, ChallengeRefused, HydraOutcome, in
 from .kratos import KratosUnavailable, is_kratos_id
 from .navigate import to_issued
 from .outcomes import Failure, Success
-from .redirects import origin_of
+from .redirects import origin_of, origins_of
 from .security import allow_form_action, allow_image
 
 bp = Blueprint("oauth2", __name__)
@@ -135,10 +135,6 @@ def read_challenge(name: str) -> tuple[str, HydraOutcome | None]:
     if not challenge or len(challenge) > 4096:
         return challenge, ChallengeRefused(400, ChallengeProblem.MISSING if not challenge else ChallengeProblem.UNKNOWN)
     return challenge, None
-
-
-def origins(urls: Any) -> list[str | None]:
-    return [origin_of(u) for u in urls or [] if isinstance(u, str)]
 
 
 # -- consent -------------------------------------------------------------------
@@ -275,7 +271,7 @@ def consent() -> View:
         # Remembered, or a first-party app: Hydra already has (or needs no) decision.
         return accept_consent(challenge, consent_request, identity, remember=False)
     # Chrome checks form-action across the redirects after the post: Hydra, then the app's callback.
-    allow_form_action(*origins(client.get("redirect_uris")))
+    allow_form_action(*origins_of(client.get("redirect_uris")))
     return render_template(
         "consent.html",
         challenge=challenge,
@@ -327,7 +323,7 @@ def logout() -> View:
                 return problem_page(rejected)
             return redirect("/", code=303)
     elif not client.get("skip_logout_consent"):
-        allow_form_action(*origins(client.get("post_logout_redirect_uris")))
+        allow_form_action(*origins_of(client.get("post_logout_redirect_uris")))
         return render_template(
             "oauth2_logout.html",
             challenge=challenge,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ada_url import URL
 
@@ -117,6 +118,11 @@ def origin_of(url: str | None) -> str | None:
     """The http(s) origin of a Kratos- or Hydra-issued URL, for a page's extra form-action sources."""
     parsed = _parse(url) if url and not _UNSAFE.search(url) else None
     return parsed.origin if parsed is not None and parsed.protocol in ("http:", "https:") else None
+
+
+def origins_of(urls: Any) -> list[str | None]:
+    """origin_of for each string in a list from Kratos or Hydra (a client's redirect_uris, say)."""
+    return [origin_of(u) for u in urls or [] if isinstance(u, str)]
 
 
 def refused(source: str) -> None:

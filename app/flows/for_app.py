@@ -17,7 +17,7 @@ from ..hydra_outcomes import interpret_hydra, redirect_to
 from ..kratos import Browser, is_kratos_id
 from ..navigate import to_issued
 from ..outcomes import Flow
-from ..redirects import origin_of
+from ..redirects import origin_of, origins_of
 from ..security import allow_form_action, allow_image
 from .kind import Page
 
@@ -45,7 +45,7 @@ def name_the_app(flow: Flow, page: Page, *, lead: str) -> None:
         allow_image(origin_of(page.app_logo))
         # After the post, Kratos sends the browser to Hydra, and Hydra on to the app's callback:
         # Chrome checks the whole chain against this page's form-action.
-        allow_form_action(*(origin_of(u) for u in client.get("redirect_uris") or [] if isinstance(u, str)))
+        allow_form_action(*origins_of(client.get("redirect_uris")))
     if not challenge:
         return
     carried = []

@@ -38,9 +38,8 @@ def page(chromium):
     context.close()
 
 
-@pytest.fixture
-def authenticator(page):
-    """A platform authenticator that holds passkeys and verifies the user."""
+def add_virtual_authenticator(page):
+    """A platform authenticator that holds passkeys and verifies the user (CDP WebAuthn domain)."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     cdp.send(
@@ -56,7 +55,14 @@ def authenticator(page):
             }
         },
     )
-    # Passkey autofill would sign in before any click; tests that click turn it off.
+    return cdp
+
+
+@pytest.fixture
+def authenticator(page):
+    """The virtual authenticator, with passkey autofill off: autofill would sign in before any
+    click, so tests that click turn it off."""
+    cdp = add_virtual_authenticator(page)
     page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false")
     return cdp
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from browser.conftest import add_virtual_authenticator
 from browser.steps import expect_home, new_email, sign_in, sign_out, sign_up
 from conftest import running_stack
 
@@ -38,21 +39,7 @@ def test_passkey_sign_up_then_sign_in(on_localhost, page, authenticator):
 
 
 def test_passkey_autofill_signs_in(on_localhost, page):
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
+    add_virtual_authenticator(page)  # autofill left on
     email = new_email("autofill")
     passkey_sign_up(page, on_localhost, email)
     page.goto(on_localhost.ui_url + "/logout")
