@@ -9,11 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
-from flask_babel import gettext  # type: ignore[import-untyped]
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.wrappers import Response as BaseResponse
 
 from .config import Settings
+from .i18n import gettext
 
 bp = Blueprint("branding", __name__)
 

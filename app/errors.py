@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 
+from .i18n import _l
 from .kratos import KratosUnavailable
 from .outcomes import UNAVAILABLE, Failure, Problem
 

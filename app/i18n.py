@@ -23,12 +23,9 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_decimal
-from flask import Blueprint, Flask, current_app, redirect, request, url_for
-
-# Aliased: the extraction must not read these runtime msgctxts as strings of the code.
-from flask_babel import Babel, get_locale  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext as in_context
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
+from flask_babel import Babel, get_locale, get_translations  # type: ignore[import-untyped]
+from flask_babel.speaklater import LazyString  # type: ignore[import-untyped]
 from jinja2 import Undefined
 from werkzeug.wrappers import Response
 
@@ -70,8 +67,49 @@ def select_locale() -> str:
     return _known(best) or DEFAULT_LOCALE
 
 
+# -- this request's catalog --------------------------------------------------
+# Flask-Babel walks `g` a dozen times per string; a page looks up dozens of strings. The
+# locale and catalog are looked up once per request here, and every string of the UI (the
+# templates' `_`, the code's gettext and lazy strings) goes through these.
+
+
+def _request_catalog() -> tuple[str, Any]:
+    if not has_request_context():
+        return DEFAULT_LOCALE, get_translations()
+    try:
+        return g._ui_catalog  # type: ignore[no-any-return]
+    except AttributeError:
+        g._ui_catalog = found = (str(get_locale() or DEFAULT_LOCALE), get_translations())
+        return found
+
+
 def current_locale() -> str:
-    return str(get_locale() or DEFAULT_LOCALE)
+    return _request_catalog()[0]
+
+
+def gettext(string: str, **values: Any) -> str:
+    text: str = _request_catalog()[1].ugettext(string)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+    values.setdefault("num", num)
+    text: str = _request_catalog()[1].ungettext(singular, plural, num)
+    return text % values
+
+
+def _pgettext(context: str, string: str, **values: Any) -> str:
+    text: str = _request_catalog()[1].upgettext(context, string)
+    return text % values if values else text
+
+
+# Aliased: the extraction must not read the runtime msgctxts of Kratos's messages as the code's.
+in_context = _pgettext
+
+
+def _l(string: str, **values: Any) -> LazyString:
+    """A string translated when it is shown, in that request's language."""
+    return LazyString(gettext, string, **values)
 
 
 def html_lang() -> str:
@@ -275,6 +313,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _request_catalog()[1].ugettext(s),
+        ngettext=lambda s, p, n: _request_catalog()[1].ungettext(s, p, n),
+        pgettext=lambda c, s: _request_catalog()[1].upgettext(c, s),
+        newstyle=True,
+    )
     app.register_blueprint(bp)
     app.jinja_env.filters.update(when=when, kratos_text=kratos_text)
     app.jinja_env.globals.update(

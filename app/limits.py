@@ -25,7 +25,6 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, make_response, render_template, request
-from flask_babel import gettext, ngettext  # type: ignore[import-untyped]
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from werkzeug.datastructures import MultiDict
@@ -34,6 +33,7 @@ from werkzeug.wrappers import Response
 import limits
 
 from .config import RATE_LIMITS, ConfigError, Settings
+from .i18n import gettext, ngettext
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
-from flask_babel import gettext as _  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from .auth import identity_label, kratos, rule
@@ -23,6 +21,8 @@ from .config import Settings
 from .errors import Page, error_page, render_failure
 from .hydra import HydraClient
 from .hydra_outcomes import ChallengeProblem, ChallengeRefused, HydraOutcome, interpret_hydra, redirect_to
+from .i18n import _l
+from .i18n import gettext as _
 from .kratos import KratosUnavailable, is_kratos_id
 from .navigate import to_issued
 from .outcomes import Failure, Success

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from . import outcomes
 from .auth import browser, kratos, sign_in_redirect
 from .errors import PROBLEM_TEXT, Page, error_page, render_failure
+from .i18n import _l
+from .i18n import gettext as _
 from .kratos import is_kratos_id
 from .outcomes import Failure, Problem, SignInRequired, Success
 

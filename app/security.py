@@ -6,12 +6,12 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
-from flask_babel import gettext  # type: ignore[import-untyped]
 from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from .branding import image_origins
 from .config import Settings
+from .i18n import gettext
 from .redirects import RedirectRule
 
 

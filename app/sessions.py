@@ -7,13 +7,12 @@ from typing import Any
 
 import ua_parser
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from . import outcomes
 from .auth import browser, kratos, login_required, sign_in_redirect
 from .errors import Page, render_failure
+from .i18n import _l, gettext, ngettext
 from .kratos import is_kratos_id
 from .outcomes import Failure, SignInRequired, Success
 

@@ -10,6 +10,7 @@ from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from .auth import identity_label, rule
+from .i18n import translate_message
 from .redirects import refused
 from .security import csp_nonce, trusted_script
 
@@ -19,6 +20,29 @@ def node_value(value: Any) -> str:
     if value is None or isinstance(value, Undefined):
         return ""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+# Destructive buttons: pressed only after a second, confirming button (no JavaScript needed).
+DESTRUCTIVE = frozenset(("totp_unlink", "lookup_secret_disable", "webauthn_remove", "passkey_remove"))
+
+
+def field_id(node: dict[str, Any], form: str | None = None) -> str:
+    """The id of a node's control; `form` (its section's group) keeps ids unique when shared
+    nodes (the identifier, the CSRF token) are repeated in several forms."""
+    a = node.get("attributes") or {}
+    name = str(a.get("name") or "").replace(".", "-")
+    button = "-" + node_value(a.get("value")) if a.get("type") in ("submit", "button") else ""
+    return f"f-{form + '-' if form else ''}{name}{button}"
+
+
+def has_error(node: dict[str, Any]) -> bool:
+    return any(m.get("type") == "error" for m in node.get("messages") or ())
+
+
+def label_text(node: dict[str, Any]) -> str:
+    """A node's label in the page's language, else its field name."""
+    label = (node.get("meta") or {}).get("label")
+    return (translate_message(label) if label else "") or str((node.get("attributes") or {}).get("name") or "")
 
 
 def html_attrs(attributes: dict[str, Any]) -> Markup:
@@ -54,7 +78,15 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         node_value=node_value, attrs=html_attrs, issued_link=issued_link, image_source=image_source
     )
-    app.jinja_env.globals.update(csp_nonce=csp_nonce, trusted_script=trusted_script, identity_label=identity_label)
+    app.jinja_env.globals.update(
+        csp_nonce=csp_nonce,
+        trusted_script=trusted_script,
+        identity_label=identity_label,
+        field_id=field_id,
+        has_error=has_error,
+        label_text=label_text,
+        DESTRUCTIVE=DESTRUCTIVE,
+    )
 
     @app.context_processor
     def signed_in() -> dict[str, Any]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import g, redirect, request, url_for
-from flask_babel import gettext  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from .. import outcomes
 from ..auth import browser, identity_label, kratos, ui_url
 from ..errors import render_failure
+from ..i18n import _l, gettext
 from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Failure, Flow, ShowFlow

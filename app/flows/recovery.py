@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
-from flask_babel import gettext  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ..auth import rule
+from ..i18n import _l, gettext
 from ..limits import Limited
 from ..outcomes import Flow, Reason
 from .kind import FlowKind, Page

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import gettext  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import _l, gettext
 from ..limits import Limited
 from ..navigate import to_return_to
 from ..outcomes import Flow

@@ -9,15 +9,13 @@ from typing import Any
 
 from babel.dates import format_date
 from flask import g, request, url_for
-from flask_babel import gettext  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from .. import outcomes
 from ..auth import browser, kratos, login_required, ui_url
 from ..errors import Page as ErrorPage
 from ..errors import error_page
-from ..i18n import DEFAULT_LOCALE, current_locale
+from ..i18n import DEFAULT_LOCALE, _l, current_locale, gettext
 from ..kratos import KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
 from .kind import Card, FlowKind, Page

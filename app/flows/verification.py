@@ -5,10 +5,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from flask import g, url_for
-from flask_babel import gettext  # type: ignore[import-untyped]
-from flask_babel import lazy_gettext as _l
 
 from ..auth import ui_url
+from ..i18n import _l, gettext
 from ..limits import Limited
 from ..outcomes import Flow, Reason
 from .kind import FlowKind, Page

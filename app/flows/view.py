@@ -15,13 +15,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped]
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from .. import limits, outcomes
 from ..auth import browser, kratos, rule, sign_in_redirect
 from ..errors import render_failure
+from ..i18n import _l
 from ..kratos import is_kratos_id
 from ..navigate import to_issued, to_return_to
 from ..outcomes import (
@@ -36,6 +36,7 @@ from ..outcomes import (
     SignInRequired,
     Success,
 )
+from ..templating import DESTRUCTIVE
 from .kind import FlowKind, Page, View
 
 # Never copied back into a restarted form: secrets, one-time codes and controls.
@@ -75,6 +76,12 @@ class Section:
             n.get("type") == "input" and (n.get("attributes") or {}).get("type") in ("submit", "button")
             for n in self.nodes
         )
+
+    @property
+    def ordered_nodes(self) -> list[dict[str, Any]]:
+        """The nodes, confirmed removals last: Enter in a field never reaches them."""
+        keep = [n for n in self.nodes if (n.get("attributes") or {}).get("name") not in DESTRUCTIVE]
+        return keep + [n for n in self.nodes if (n.get("attributes") or {}).get("name") in DESTRUCTIVE]
 
     @property
     def first_field(self) -> dict[str, Any] | None:
@@ -191,6 +198,7 @@ def render_flow(
         sections=sections,
         has_error=has_error,
         uses_webauthn=any(n.get("type") == "script" for n in flow.nodes),
+        uses_password=any(attrs.get("type") == "password" for _, attrs in flow.inputs()),
         form_action=url_for(f"flows.{kind.name}", flow=flow.id, **pass_on),
     ), status
 
