@@ -137,7 +137,7 @@ def extend_if_expiring(session: dict[str, Any]) -> dict[str, Any]:
         while len(_extend_attempts) > _EXTEND_MEMORY:
             _extend_attempts.popitem(last=False)
     try:
-        extended = kratos().admin("IdentityApi", "extend_session", session["id"], request_id=g.get("request_id"))
+        extended = kratos().extend_session(session["id"], request_id=g.get("request_id"))
         if extended.status not in (200, 204):
             log.warning("Kratos did not extend a session (status %s)", extended.status)
             return session

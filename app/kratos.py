@@ -145,16 +145,21 @@ class KratosClient:
         self, browser: Browser, method: str, path: str, *, params: dict[str, str] | None = None, form: Any = None
     ) -> Answer:
         """One request to Kratos's public API, as `browser`."""
+        resp = self._send(method, self.public_url, path, params=params, form=form, headers=browser.headers())
+        browser.absorb(resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else [])
+        return _answer(resp.status_code, resp.content, f"{method} {path}")
+
+    def _send(
+        self, method: str, base: str, path: str, *, headers: dict[str, str], params: Any = None, form: Any = None
+    ) -> requests.Response:
         prepared = requests.PreparedRequest()
-        prepared.prepare(method=method, url=self.public_url + path, params=params, data=form, headers=browser.headers())
+        prepared.prepare(method=method, url=base + path, params=params, data=form, headers=headers)
         try:
-            resp = self.adapter.send(prepared, timeout=self.timeout)
+            return self.adapter.send(prepared, timeout=self.timeout)
         except requests.RequestException as exc:
             # Only the path: the query may hold a logout token.
             log.warning("kratos %s %s failed: %s", method, path, type(exc).__name__)
             raise KratosUnavailable(f"{method} {path}") from None
-        browser.absorb(resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else [])
-        return _answer(resp.status_code, resp.content, f"{method} {path}")
 
     # -- browser-facing calls ----------------------------------------------
 
@@ -197,10 +202,24 @@ class KratosClient:
     def get_flow_error(self, browser: Browser, error_id: str) -> Answer:
         return self.call(browser, "GET", "/self-service/errors", params={"id": error_id})
 
-    # -- admin API (ory-client) --------------------------------------------
+    # -- admin API ---------------------------------------------------------
+
+    def _admin(self, method: str, path: str, kratos_id: str, request_id: str | None) -> Answer:
+        if not is_kratos_id(kratos_id):  # nothing but a Kratos id goes into a Kratos URL
+            return Answer(404)
+        headers = {"Accept": "application/json", **({"X-Request-ID": request_id} if request_id else {})}
+        resp = self._send(method, self.admin_url, path.format(kratos_id), headers=headers)
+        return _answer(resp.status_code, resp.content, f"admin {method} {path}")
+
+    def get_identity(self, identity_id: str, *, request_id: str | None = None) -> Answer:
+        """The identity with its credentials' types and dates (Kratos empties their config)."""
+        return self._admin("GET", "/admin/identities/{}", identity_id, request_id)
+
+    def extend_session(self, session_id: str, *, request_id: str | None = None) -> Answer:
+        return self._admin("PATCH", "/admin/sessions/{}/extend", session_id, request_id)
 
     def admin(self, api: str, method: str, *args: Any, **kwargs: Any) -> Answer:
-        """Call an ory-client admin method, e.g. admin("IdentityApi", "extend_session", id)."""
+        """Call an ory-client admin method, e.g. admin("IdentityApi", "list_identities")."""
         return self.admin_api.call(api, method, *args, **kwargs)
 
 

@@ -173,7 +173,7 @@ def subject_identity(subject: str) -> dict[str, Any] | Failure:
     """The consenting identity (Hydra's subject is the Kratos identity id), through the admin API."""
     if not is_kratos_id(subject):
         return Failure(502)
-    answer = kratos().admin("IdentityApi", "get_identity", subject, request_id=g.get("request_id"))
+    answer = kratos().get_identity(subject, request_id=g.get("request_id"))
     if answer.status != 200 or not isinstance(answer.body, dict):
         log.warning("Kratos did not return the consenting identity (status %s)", answer.status)
         return Failure(502)
@@ -378,7 +378,7 @@ def extend_kratos_session(session_id: str) -> None:
     """Kratos extends only within session.earliest_possible_extend of the expiry and ignores
     the call otherwise, as for sliding sessions (app/auth.py). A failure never blocks the token."""
     try:
-        answer = kratos().admin("IdentityApi", "extend_session", session_id, request_id=g.get("request_id"))
+        answer = kratos().extend_session(session_id, request_id=g.get("request_id"))
     except KratosUnavailable:
         log.warning("token hook: Kratos unreachable, session not extended")
         return

@@ -78,7 +78,7 @@ def identity_credentials() -> dict[str, Any] | None:
     if not is_kratos_id(str(identity_id)):
         return None
     try:
-        answer = kratos().admin("IdentityApi", "get_identity", identity_id, request_id=g.get("request_id"))
+        answer = kratos().get_identity(str(identity_id), request_id=g.get("request_id"))
     except KratosUnavailable:
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}

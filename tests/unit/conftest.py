@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 import responses
 
 import support
@@ -23,6 +24,7 @@ def kratos_answers(request, monkeypatch) -> str:
 
 
 KRATOS = "http://kratos.internal:4433"  # server-to-server address; never shown to browsers
+KRATOS_ADMIN = "http://kratos.internal:4434"
 
 
 def recorded_kratos_origin() -> str:
@@ -39,7 +41,7 @@ def settings() -> Settings:
     return Settings(
         kratos_public_url=KRATOS,
         kratos_browser_url=recorded_kratos_origin(),
-        kratos_admin_url="http://kratos.internal:4434",
+        kratos_admin_url=KRATOS_ADMIN,
         allowed_return_urls=(UI,),
         kratos_timeout=2,
         session_cookie_name="ory_kratos_session",
@@ -70,15 +72,17 @@ def client(app):
 
 @pytest.fixture
 def kratos():
-    """`kratos.answer(method, path, fixture)` makes the mocked Kratos answer with a recording."""
+    """`kratos.answer(method, path, fixture)` makes the mocked Kratos answer with a recording
+    (`admin=True`: on its admin API), `kratos.unreachable(method, path)` fails that call as a
+    connection error; `public_calls()` and `admin_calls()` list what reached it."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
 
-        def answer(method: str, path: str, fixture: str, status: int | None = None):
+        def answer(method: str, path: str, fixture: str, status: int | None = None, *, admin: bool = False):
             rec = recorded(fixture)
             mock.add(
                 responses.Response(
                     method,
-                    KRATOS + path,
+                    (KRATOS_ADMIN if admin else KRATOS) + path,
                     json=rec["body"],
                     status=status or rec["status"],
                     headers=[("Set-Cookie", c) for c in rec["set_cookie"]],
@@ -86,7 +90,18 @@ def kratos():
             )
             return rec
 
+        def calls_to(base: str) -> list[tuple[str, str]]:
+            return [
+                (c.request.method, urlsplit(c.request.url).path) for c in mock.calls if c.request.url.startswith(base)
+            ]
+
+        def unreachable(method: str, path: str, *, admin: bool = False):
+            mock.upsert(method, (KRATOS_ADMIN if admin else KRATOS) + path, body=requests.ConnectionError("down"))
+
         mock.answer = answer
+        mock.unreachable = unreachable
+        mock.public_calls = lambda: calls_to(KRATOS)
+        mock.admin_calls = lambda: calls_to(KRATOS_ADMIN)
         yield mock
 
 
@@ -100,6 +115,6 @@ def signed_in(client, kratos):
 
 @pytest.fixture(autouse=True)
 def no_admin_identity(monkeypatch):
-    """Settings ask the admin API (ory-client's urllib3, which `responses` cannot see) for
-    credential dates; by default there is no answer, as when it is down."""
+    """Settings ask the admin API for credential dates; by default there is no answer, as when
+    it is down (tests/unit/test_settings_cards.py asks for them)."""
     monkeypatch.setattr("app.flows.settings.identity_credentials", lambda: None)

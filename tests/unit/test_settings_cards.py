@@ -3,7 +3,6 @@ named for their action, the TOTP secret only on request, backup codes as a downl
 
 from app.flows import settings
 from app.flows.settings import identity_credentials as real_identity_credentials  # before conftest stubs it
-from app.kratos import Answer
 from page_checks import parse
 from support import recorded
 
@@ -37,13 +36,8 @@ def test_each_card_says_what_it_is_and_whether_it_is_on(signed_in, kratos):
 
 def test_states_say_since_when_from_the_identitys_credentials(signed_in, kratos, monkeypatch):
     identity = recorded("admin_identity")
-    calls = []
-
-    def admin(self, api, method, *args, **kwargs):
-        calls.append((api, method, *args))
-        return Answer(identity["status"], identity["body"])
-
-    monkeypatch.setattr("app.kratos.KratosClient.admin", admin)
+    identity_path = f"/admin/identities/{recorded('whoami')['body']['identity']['id']}"
+    kratos.answer("GET", identity_path, "admin_identity", admin=True)
     monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
     doc = settings_page(signed_in, kratos)
     created = identity["body"]["credentials"]["password"]["created_at"][:10]  # e.g. 2026-12-01
@@ -54,7 +48,7 @@ def test_states_say_since_when_from_the_identitys_credentials(signed_in, kratos,
     assert "webauthn" in identity["body"]["credentials"]
     keys = next(p for p in form(doc, "webauthn").iter("p") if "state" in p.get("class", "").split())
     assert text(keys) == "Not set up"
-    assert calls == [("IdentityApi", "get_identity", recorded("whoami")["body"]["identity"]["id"])]
+    assert kratos.admin_calls() == [("GET", identity_path)]
 
 
 def test_buttons_are_named_for_their_action(signed_in, kratos):

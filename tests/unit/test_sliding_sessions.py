@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from app import auth, create_app
-from app.kratos import Answer, KratosUnavailable
 from support import recorded
 
 
@@ -33,66 +32,53 @@ def sliding(settings, kratos, monkeypatch):
     return client
 
 
+def extend_path() -> str:
+    return f"/admin/sessions/{session()['id']}/extend"
+
+
 @pytest.fixture
-def admin_calls(monkeypatch):
-    """ory-client speaks urllib3, which `responses` cannot see: its admin calls answer
-    with the recorded extend (or raise `failure`) and are listed here."""
-
-    class Calls(list):
-        failure = None
-
-        def fail_with(self, exc):
-            self.failure = exc
-
-    calls = Calls()
-
-    def admin(self, api, method, *args, **kwargs):
-        calls.append((api, method, *args))
-        if calls.failure:
-            raise calls.failure
-        rec = recorded("session_extended")
-        return Answer(rec["status"], rec["body"])
-
-    monkeypatch.setattr("app.kratos.KratosClient.admin", admin)
-    return calls
+def extends(kratos):
+    """Kratos's admin extend answers with the recording; `extends()` lists the calls that reached it."""
+    kratos.answer("PATCH", extend_path(), "session_extended", admin=True)
+    return lambda: [call for call in kratos.admin_calls() if call == ("PATCH", extend_path())]
 
 
-def test_session_expiring_within_the_window_is_extended_and_its_cookie_reissued(sliding, kratos, admin_calls):
+def test_session_expiring_within_the_window_is_extended_and_its_cookie_reissued(sliding, kratos, extends):
     sliding.at(300)
     kratos.answer("GET", "/sessions/whoami", "whoami")
     kratos.answer("GET", "/sessions/whoami", "whoami_after_extend")
     resp = sliding.get("/")
-    assert admin_calls == [("IdentityApi", "extend_session", session()["id"])]
-    assert len(kratos.calls) == 2  # whoami, then whoami again for the fresh cookie
+    assert extends() == [("PATCH", extend_path())]
+    assert len(kratos.public_calls()) == 2  # whoami, then whoami again for the fresh cookie
     assert [c.split("=")[0] for c in resp.headers.getlist("Set-Cookie")] == ["ory_kratos_session"]
     assert recorded("whoami_after_extend")["body"]["identity"]["traits"]["email"] in resp.get_data(as_text=True)
 
 
-def test_session_far_from_expiry_is_left_alone(sliding, kratos, admin_calls):
+def test_session_far_from_expiry_is_left_alone(sliding, kratos, extends):
     sliding.at(3600)
     kratos.answer("GET", "/sessions/whoami", "whoami")
     sliding.get("/")
-    assert admin_calls == [] and len(kratos.calls) == 1
+    assert extends() == [] and len(kratos.public_calls()) == 1
 
 
-def test_an_ignored_extend_is_not_retried_on_every_request(sliding, kratos, admin_calls):
+def test_an_ignored_extend_is_not_retried_on_every_request(sliding, kratos, extends):
     sliding.at(300)
     kratos.answer("GET", "/sessions/whoami", "whoami")  # Kratos keeps answering the old expiry
     for _ in range(3):
         sliding.get("/")
-    assert len(admin_calls) == 1
+    assert len(extends()) == 1
 
 
-def test_admin_api_down_still_serves_the_signed_in_page(sliding, kratos, admin_calls):
+def test_admin_api_down_still_serves_the_signed_in_page(sliding, kratos, extends):
     sliding.at(300)
     kratos.answer("GET", "/sessions/whoami", "whoami")
-    admin_calls.fail_with(KratosUnavailable("admin IdentityApi.extend_session"))
+    kratos.unreachable("PATCH", extend_path(), admin=True)
     resp = sliding.get("/")
-    assert len(admin_calls) == 1
+    assert len(extends()) == 1
     assert resp.status_code == 200 and session()["identity"]["traits"]["email"] in resp.get_data(as_text=True)
 
 
-def test_extension_is_off_unless_configured(signed_in, kratos, admin_calls, monkeypatch):
+def test_extension_is_off_unless_configured(signed_in, kratos, extends, monkeypatch):
     monkeypatch.setattr(auth, "_now", lambda: expires() - timedelta(seconds=5))
     signed_in.get("/")
-    assert admin_calls == []
+    assert extends() == []
