@@ -117,10 +117,10 @@ def html_lang() -> str:
 
 
 @lru_cache(maxsize=1)
-def languages() -> list[tuple[str, str]]:
-    """(locale, its name in itself) for the switcher."""
+def languages() -> list[tuple[str, str, str]]:
+    """(locale, its language tag, its name in itself) for the switcher."""
     names = [(locale, Locale.parse(locale).get_display_name(locale) or locale) for locale in LOCALES]
-    return [(locale, name[:1].upper() + name[1:]) for locale, name in names]
+    return [(locale, tag(locale), name[:1].upper() + name[1:]) for locale, name in names]
 
 
 def this_page() -> str:

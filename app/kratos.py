@@ -19,9 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +154,19 @@ class KratosClient:
     def _send(
         self, method: str, base: str, path: str, *, headers: dict[str, str], params: Any = None, form: Any = None
     ) -> requests.Response:
+        # Built by hand: PreparedRequest.prepare() parses and requotes the URL again, ~0.07 ms a
+        # call. The paths are ours, ids in them are checked UUIDs, query and body are encoded here.
         prepared = requests.PreparedRequest()
-        prepared.prepare(method=method, url=base + path, params=params, data=form, headers=headers)
+        prepared.method = method
+        prepared.url = base + path + ("?" + urlencode(params, doseq=True) if params else "")
+        prepared.headers = CaseInsensitiveDict(headers)
+        prepared.body = None
+        prepared.hooks = {"response": []}
+        if form is not None:
+            prepared.body = urlencode(form, doseq=True)  # ASCII: every byte is percent-encoded
+            prepared.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if method != "GET":
+            prepared.headers["Content-Length"] = str(len(prepared.body or ""))
         try:
             return self.adapter.send(prepared, timeout=self.timeout)
         except requests.RequestException as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request, url_for
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
@@ -46,14 +46,32 @@ def label_text(node: dict[str, Any]) -> str:
 
 
 def html_attrs(attributes: dict[str, Any]) -> Markup:
-    """` name="value"` for each attribute, escaped; True is a bare boolean attribute and
-    None, False, "" and undefined are left out (so no attribute is ever glued to another)."""
+    """` name="value"` for each attribute, the value escaped; True is a bare boolean attribute and
+    None, False, "" and undefined are left out (so no attribute is ever glued to another). The
+    names are the templates' own literals, never data."""
     parts = []
     for name, value in attributes.items():
         if value is None or value is False or value == "" or isinstance(value, Undefined):
             continue
-        parts.append(f" {escape(name)}" if value is True else f' {escape(name)}="{escape(node_value(value))}"')
+        parts.append(f" {name}" if value is True else f' {name}="{escape(node_value(value))}"')
     return Markup("".join(parts))
+
+
+_URLS: dict[tuple[str, str, str | None], str] = {}
+
+
+def page_url(endpoint: str, **values: Any) -> str:
+    """url_for, remembered per mount point for the links every page repeats (the header's, the
+    stylesheet's): ~10 a page, each a routing build. Links with other values are built each time."""
+    if values.keys() - {"filename"}:
+        return url_for(endpoint, **values)
+    key = (request.script_root, endpoint, values.get("filename"))
+    found = _URLS.get(key)
+    if found is None:
+        found = url_for(endpoint, **values)
+        if len(_URLS) < 256:
+            _URLS[key] = found
+    return found
 
 
 def issued_link(url: Any) -> str | None:
@@ -79,6 +97,7 @@ def register(app: Flask) -> None:
         node_value=node_value, attrs=html_attrs, issued_link=issued_link, image_source=image_source
     )
     app.jinja_env.globals.update(
+        url_for=page_url,
         csp_nonce=csp_nonce,
         trusted_script=trusted_script,
         identity_label=identity_label,
