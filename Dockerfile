@@ -24,7 +24,7 @@ COPY requirements.txt ./
 RUN pip install --require-hashes -r requirements.txt && useradd --system ui
 # The wheel adds no dependency of its own: everything it needs is pinned above.
 RUN --mount=type=bind,from=wheel,source=/dist,target=/dist pip install --no-deps /dist/*.whl
-COPY gunicorn.conf.py ./
 USER ui
 EXPOSE 4455
-CMD ["gunicorn", "-c", "gunicorn.conf.py"]
+# granian, configured in app/serve.py (BIND, WEB_CONCURRENCY, THREADS).
+CMD ["python", "-m", "app.serve"]

@@ -1,10 +1,10 @@
-"""Logging for the app and gunicorn: one dictConfig, a request id on every line.
+"""Logging for the app and its server: one dictConfig, a request id on every line.
 
 Every line carries a UTC timestamp, the level, the logger's name, the request id
 and the client IP ('-' outside a request), as text or, with LOG_FORMAT=json, as
-one JSON object per line. Access lines (gunicorn's, or the app's own under the
-development server) record the path without the query string: queries hold
-flow ids, codes and tokens.
+one JSON object per line. Access lines are the app's own (under granian and the
+development server alike) and record the path without the query string: queries
+hold flow ids, codes and tokens.
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 HEADER = "X-Request-ID"
 # A proxy's id is kept only when it is short and cannot forge a field or a line.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-# gunicorn's atoms (also filled by the dev server's access line): method, path
-# without the query string, status, bytes sent, milliseconds.
+# The access line's atoms: method, path without the query string, status, bytes sent, milliseconds.
 ACCESS_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Whose records carry those atoms as their args; request id and client IP come from there.
-ACCESS_LOGGERS = ("gunicorn.access", "app.access")
+ACCESS_LOGGERS = ("app.access",)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s client_ip=%(client_ip)s %(message)s"
 
 access_log = logging.getLogger("app.access")
@@ -54,12 +53,7 @@ class RequestFields(logging.Filter):
     """Adds request_id and client_ip (after TRUSTED_PROXIES, i.e. ProxyFix's REMOTE_ADDR) to each record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name in ACCESS_LOGGERS and isinstance(record.args, Mapping):
-            # gunicorn logs after the request context is gone; its atoms hold the
-            # response's X-Request-ID and REMOTE_ADDR, which ProxyFix rewrote in place.
-            record.request_id = _atom(record.args, "{x-request-id}o")
-            record.client_ip = _atom(record.args, "h")
-        elif has_request_context():
+        if has_request_context():
             record.request_id = request_id()
             record.client_ip = request.remote_addr or "-"
         else:
@@ -119,7 +113,7 @@ class JsonFormatter(_UTCFormatter):
 
 
 def config_dict(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
-    """The one logging configuration: gunicorn's logconfig_dict and create_app's."""
+    """The one logging configuration: the server's (app/serve.py) and create_app's."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -135,11 +129,9 @@ def config_dict(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
         },
         "root": {"level": level, "handlers": ["console"]},
         "loggers": {
-            # gunicorn gives its loggers their own handlers and stops propagation;
-            # dictConfig removes those handlers, and they write through the root's.
-            "gunicorn.error": {"level": level, "propagate": True},
+            # granian's own lines (start-up, workers) write through the root's handler too.
+            "_granian": {"level": level, "propagate": True},
             # Access lines are kept whatever LOG_LEVEL says.
-            "gunicorn.access": {"level": "INFO", "propagate": True},
             "app.access": {"level": "INFO"},
             # The development server's request line shows query strings; the app writes its own.
             "werkzeug": {"level": "WARNING"},
@@ -167,7 +159,7 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers[HEADER] = request_id()
-    if current_app.config.get("ACCESS_LOG"):  # the development server (python -m app); gunicorn logs its own
+    if current_app.config.get("ACCESS_LOG"):  # set by the servers' entry points (app.wsgi, python -m app)
         elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
         access_log.info(
             ACCESS_FORMAT,
@@ -177,8 +169,6 @@ def _finish(response: Response) -> Response:
                 "s": response.status_code,
                 "B": "-" if response.content_length is None else response.content_length,
                 "M": int(elapsed * 1000),
-                "h": request.remote_addr,
-                "{x-request-id}o": request_id(),
             },
         )
     return response

@@ -1,4 +1,4 @@
-"""The WSGI entry point for gunicorn (see gunicorn.conf.py)."""
+"""The WSGI entry point of the production server (app/serve.py)."""
 
 import sys
 
@@ -9,3 +9,5 @@ try:
 except ConfigError as exc:
     print(f"configuration error: {exc}", file=sys.stderr)
     sys.exit(2)
+# The access line is the app's own (app/logs.py): the path without its query, the request id.
+app.config["ACCESS_LOG"] = True

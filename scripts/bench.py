@@ -1,12 +1,12 @@
 """`make bench`: how much the UI adds on top of Kratos, measured.
 
-Starts Kratos (fresh in-memory SQLite), the mail sink and the UI under gunicorn
-(gunicorn.conf.py) on free ports, creates a user and flows, then runs each
+Starts Kratos (fresh in-memory SQLite), the mail sink and the UI under its production
+server (python -m app.serve: granian) on free ports, creates a user and flows, then runs each
 scenario at concurrency 1 and 16 and prints a table; also writes it to
 docs/benchmarks.md. Load comes from `hey` (a compiled load generator, $HEY or
 on PATH; `make bench` installs it), except for F, which needs a new flow and a
 POST per request and is driven by Python threads. Around every run the CPU time
-of the UI's processes (gunicorn master and workers) and of Kratos is read from
+of the UI's processes (the server's main process and workers) and of Kratos is read from
 /proc. Every load is bounded in count and sent only to loopback.
 
     python scripts/bench.py [--quick] [--profile] [--no-write] [--samples N] [--bcrypt-cost N]
@@ -88,7 +88,7 @@ class Result:
     kratos_errors: int = 0  # errors Kratos itself logged meanwhile
     wall: float = 0.0
     requests: int = 0
-    cpu_ui: float = 0.0  # CPU seconds of gunicorn master + workers during the run
+    cpu_ui: float = 0.0  # CPU seconds of the server's main process + workers during the run
     cpu_kratos: float = 0.0
 
     def pct(self, p: float) -> float:
@@ -324,7 +324,7 @@ def page_weight(url: str) -> dict:
 
 
 def worker_peak_rss(stack: Stack) -> list[float]:
-    """Peak resident memory (VmHWM, MB) of each gunicorn worker process."""
+    """Peak resident memory (VmHWM, MB) of each worker process of the server."""
     peaks = []
     for pid in children(stack.procs["ui"].pid):
         try:
@@ -374,7 +374,7 @@ def start_stack(tmp: str, name: str, kratos_env: dict) -> Stack:
     return Stack(
         workdir=Path(tmp) / name,
         ports=Ports.free(),
-        server="gunicorn",
+        server="production",
         kratos_env=kratos_env,
         dsn=dsn,
         ui_env=NO_RATE_LIMITS,
@@ -611,7 +611,7 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
         )
     lines += [
         "",
-        "CPU per request is the user+system time of the UI's processes (gunicorn master and "
+        "CPU per request is the user+system time of the UI's processes (the server's main process and "
         "workers) and of Kratos, read from `/proc/<pid>/stat` before and after each run and divided by "
         "the requests sent. hey's own CPU is not in it, but it shares the same cores. hey writes each "
         "response time to 0.1 ms, so latencies here are to 0.1 ms. F needs a new "
@@ -645,7 +645,7 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
         f"| floor for C/D: (E + D) / D | {floor(results, 'D', 1):.2f} | {floor(results, 'D', 16):.2f} |",
         "",
         "E is a UI page that calls Kratos not at all: its p50 is what serving any page through "
-        "gunicorn and Flask costs here. A page that also waits for Kratos costs at least that "
+        "the server and Flask costs here. A page that also waits for Kratos costs at least that "
         "plus Kratos's own time, so A/B and C/D cannot go below the floors above.",
         "",
         '"errors" are responses the load generator did not expect; "Kratos errors" are '
@@ -662,7 +662,7 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
     for page, w in data["weights"].items():
         lines.append(f"| {page} | {w['html']} | {w['css']} | {w['js']} | {w['total']} | {w['requests']} |")
     rss = data["rss"]
-    lines += ["", f"Peak RSS per gunicorn worker: {', '.join(f'{m:.1f} MB' for m in rss)}"]
+    lines += ["", f"Peak RSS per worker: {', '.join(f'{m:.1f} MB' for m in rss)}"]
     login, registration = data["weights"]["login (passkey offered)"], data["weights"]["registration, first step"]
     errors16 = sum(r.errors for (name, c), r in results.items() if c == 16)
     cpu_a, cpu_g = results[("A", 16)].ui_ms, results[("G", 16)].ui_ms
@@ -753,8 +753,8 @@ def main() -> int:
         doc = ROOT / "docs" / "benchmarks.md"
         doc.parent.mkdir(exist_ok=True)
         doc.write_text(
-            "# Benchmarks\n\nWritten by `make bench` (scripts/bench.py): the UI under gunicorn "
-            "(gunicorn.conf.py) against Kratos with "
+            "# Benchmarks\n\nWritten by `make bench` (scripts/bench.py): the UI under its production "
+            "server (python -m app.serve: granian) against Kratos with "
             f"{'PostgreSQL' if kratos_db() == 'postgres' else 'in-memory SQLite'} (KRATOS_DB), "
             "the load generator (`hey`), "
             f"Kratos and the UI all on the same machine. The load scenarios run with bcrypt cost "

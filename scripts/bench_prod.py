@@ -284,7 +284,7 @@ def run_production(tmp: str, seconds: float, fault_seconds: float, make_user) ->
         workdir=Path(tmp) / "prod",
         ports=Ports.free(),
         dsn=postgres.create_database("kratos"),
-        server="gunicorn",
+        server="production",
         kratos_env={"HASHERS_BCRYPT_COST": "4"},
         ui_env={**NO_RATE_LIMITS, "KRATOS_TIMEOUT": str(KRATOS_TIMEOUT), "THREADS": str(THREADS)},
     )

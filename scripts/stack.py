@@ -193,7 +193,7 @@ class Stack:
     ui_env: dict = field(default_factory=dict)
     # Config files layered over kratos/kratos.yml (Kratos merges -c files in order).
     kratos_overlays: tuple = ()
-    # "flask" (the development server) or "gunicorn" (production, gunicorn.conf.py).
+    # "flask" (the development server) or "production" (python -m app.serve: granian).
     server: str = "flask"
     # Run Hydra too, as the OAuth2 server whose login, consent and logout app is the UI.
     with_hydra: bool = False
@@ -399,16 +399,9 @@ class Stack:
     def start_ui(self, timeout: float = 30, name: str = "ui", port: int | None = None, env: dict | None = None) -> None:
         """The UI on ports.ui; or, behind a proxy that serves ports.ui (UI_URL), a replica `name` on `port`."""
         port = port or self.ports.ui
-        if self.server == "gunicorn":
-            argv = [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-            ]
+        if self.server == "production":
+            argv = [sys.executable, "-m", "app.serve"]
+            env = {"BIND": f"127.0.0.1:{port}", **(env or {})}
         else:
             argv = [sys.executable, "-m", "app", "--port", str(port)]
         self._spawn(name, argv, {**self.ui_environment(), **(env or {})})

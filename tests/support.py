@@ -147,7 +147,7 @@ def log_lines(path, fmt: str) -> list[dict]:
 
 
 def wait_for_log(path, *texts: str, timeout: float = 10) -> str:
-    """The log once it holds every one of `texts`: gunicorn's workers each write
+    """The log once it holds every one of `texts`: the server's workers each write
     an access line after their response, in no set order."""
     deadline = time.monotonic() + timeout
     while not all(text in (log := path.read_text()) for text in texts) and time.monotonic() < deadline:

@@ -68,9 +68,8 @@ def installed(tmp_path_factory, wheel) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, installed):
-    """gunicorn with gunicorn.conf.py, started from a directory holding only that file."""
+    """The installed package's production server (python -m app.serve), started from an empty directory."""
     workdir = tmp_path_factory.mktemp("srv")
-    shutil.copy2(ROOT / "gunicorn.conf.py", workdir)
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: Kratos is unreachable
     port = free_port()
     env = {
@@ -84,7 +83,7 @@ def server(tmp_path_factory, installed):
     }
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(
-        [str(installed), "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        [str(installed), "-m", "app.serve"],
         cwd=workdir,
         env=env,
         stdout=log,

@@ -122,16 +122,17 @@ def test_login_required_pages_send_anonymous_users_to_login_and_back(stack):
     assert after.url == stack.ui_url + "/logout" and "You are signed in as" in after.text
 
 
-@pytest.fixture(params=["flask-text", "gunicorn-text", "gunicorn-json"])
+@pytest.fixture(params=["flask-text", "production-text", "production-json"])
 def logged_stack(request, tmp_path_factory):
-    """(stack, log format, TRUSTED_PROXIES): the dev server's shared stack, and gunicorn behind one proxy."""
+    """(stack, log format, TRUSTED_PROXIES): the dev server's shared stack, and the production server
+    (granian) behind one proxy."""
     server, fmt = request.param.split("-")
     if server == "flask":
         yield request.getfixturevalue("stack"), fmt, 0
         return
     request.getfixturevalue("kratos_bin")
     with running_stack(
-        tmp_path_factory, request.param, server="gunicorn", ui_env={"LOG_FORMAT": fmt, "TRUSTED_PROXIES": "1"}
+        tmp_path_factory, request.param, server="production", ui_env={"LOG_FORMAT": fmt, "TRUSTED_PROXIES": "1"}
     ) as running:
         yield running, fmt, 1
 
@@ -156,7 +157,7 @@ def test_secrets_never_reach_the_ui_log_and_every_line_names_time_level_logger_a
     assert "csrf_token=" not in log and "Traceback" not in log and "flow=" not in log
 
     lines = log_lines(stack.workdir / "ui.log", fmt)
-    access = [line for line in lines if line["logger"] in ("gunicorn.access", "app.access")]
+    access = [line for line in lines if line["logger"] == "app.access"]
     assert access and all(line["request_id"] != "-" for line in access)
     # The signed-in page's request, by the id the browser got back.
     mine = [line for line in access if line["request_id"] == signed_in.resp.headers["X-Request-ID"]]

@@ -1,4 +1,4 @@
-"""The production server: gunicorn with gunicorn.conf.py, health endpoints, config errors."""
+"""The production server: python -m app.serve (granian), health endpoints, config errors."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from support import log_lines, new_email, sign_up
 
 @pytest.fixture
 def production(tmp_path_factory, kratos_bin):
-    with running_stack(tmp_path_factory, "gunicorn", server="gunicorn") as stack:
+    with running_stack(tmp_path_factory, "production", server="production") as stack:
         yield stack
 
 
-def test_gunicorn_serves_the_journeys_and_reports_health(production):
+def test_the_production_server_serves_the_journeys_and_reports_health(production):
     email = new_email()
     client, _ = sign_up(production, email)
     assert f"Signed in as {email}" in client.get(production.ui_url + "/").text
@@ -41,9 +41,9 @@ def test_gunicorn_serves_the_journeys_and_reports_health(production):
     ]
 
 
-def test_gunicorn_refuses_a_bad_setting_in_one_line():
+def test_the_production_server_refuses_a_bad_setting_in_one_line():
     proc = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", "127.0.0.1:0"],
+        [sys.executable, "-m", "app.serve"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -39,7 +39,7 @@ def replicas(tmp_path_factory, kratos_bin):
         workdir=tmp_path_factory.mktemp("replicas"),
         ports=Ports.free(),
         dsn=dsn,
-        server="gunicorn",
+        server="production",
         kratos_env={
             **FAST_KRATOS,
             "SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": f"{PRIVILEGED}s",

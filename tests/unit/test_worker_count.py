@@ -1,19 +1,18 @@
-"""gunicorn's worker count follows the CPUs the process may use, not the host's cores."""
+"""The production server's worker count follows the CPUs the process may use, not the host's cores."""
 
 from __future__ import annotations
 
 import os
-import runpy
 
 import pytest
 
-from stack import ROOT
+from app.serve import worker_count
 
 
 def workers(monkeypatch, cpus: int, host_cores: int = 64) -> int:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cpus)), raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: host_cores)
-    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
+    return worker_count()
 
 
 @pytest.fixture(autouse=True)
