@@ -6,7 +6,8 @@ Browser-facing Kratos calls (flows, whoami, logout) use raw JSON over one pooled
 collects every `Set-Cookie` Kratos answers for the response going back to it. There
 is no `requests.Session`, so no cookie jar that could carry one user's session to the
 next, and no redirect following. Admin calls (Kratos's and Hydra's) use `ory-client`
-through `OryAdmin`: host set, no retries and a timeout on every call.
+through `OryAdmin`: host set, no retries and a timeout on every call. Every call made for
+one incoming request carries its `RequestScope`: its id, and a deadline no call waits past.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -22,6 +24,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util import Timeout
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,30 @@ class Answer:
         return self.error.get("id")
 
 
+@dataclass(frozen=True)
+class RequestScope:
+    """What every call to Ory made for one incoming request carries: the request's id (sent as
+    X-Request-ID) and its deadline (on time.monotonic()), past which no call waits: a request
+    that queued for a thread, or made calls before, has that much less time for this one."""
+
+    request_id: str | None = None
+    deadline: float | None = None
+
+    def timeout(self, limit: float, what: str) -> float:
+        """The seconds the next call may take in all: `limit`, or what is left before the deadline.
+        With nothing left nothing is sent: KratosUnavailable, logged with `what` (no query string)."""
+        if self.deadline is None:
+            return limit
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            log.warning("%s not sent: the request's deadline had passed", what)
+            raise KratosUnavailable(what)
+        return min(limit, left)
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Request-ID": self.request_id} if self.request_id else {}
+
+
 @dataclass
 class Browser:
     """What the browser behind this request sent, and the cookies Kratos set for it since.
@@ -67,7 +94,7 @@ class Browser:
     user_agent: str | None = None
     # The client's address after TRUSTED_PROXIES hops; Kratos records it on the session's device.
     client_ip: str | None = None
-    request_id: str | None = None
+    for_request: RequestScope = field(default_factory=RequestScope)
     # The page's language (a BCP 47 tag): Kratos passes Accept-Language on to its web hooks.
     accept_language: str | None = None
     # Kratos's Set-Cookie headers, each whole, to relay to the browser with the response.
@@ -94,11 +121,9 @@ class Browser:
             headers["User-Agent"] = self.user_agent
         if self.client_ip:
             headers["X-Forwarded-For"] = self.client_ip
-        if self.request_id:
-            headers["X-Request-ID"] = self.request_id
         if self.accept_language:
             headers["Accept-Language"] = self.accept_language
-        return headers
+        return headers | self.for_request.headers()
 
 
 def with_locale(form: Any, locale: str | None) -> Any:
@@ -145,16 +170,20 @@ class KratosClient:
         self, browser: Browser, method: str, path: str, *, params: dict[str, str] | None = None, form: Any = None
     ) -> Answer:
         """One request to Kratos's public API, as `browser`."""
+        # Only the path in log lines: the query may hold a logout token.
+        what = f"{method} {path}"
+        timeout = browser.for_request.timeout(self.timeout, f"kratos {what}")
         prepared = requests.PreparedRequest()
         prepared.prepare(method=method, url=self.public_url + path, params=params, data=form, headers=browser.headers())
         try:
-            resp = self.adapter.send(prepared, timeout=self.timeout)
+            # A total for connecting and reading together, as ory-client's for admin calls; requests
+            # hands a urllib3 Timeout through (its type hints know only seconds).
+            resp = self.adapter.send(prepared, timeout=Timeout(total=timeout))  # type: ignore[arg-type]
         except requests.RequestException as exc:
-            # Only the path: the query may hold a logout token.
-            log.warning("kratos %s %s failed: %s", method, path, type(exc).__name__)
-            raise KratosUnavailable(f"{method} {path}") from None
+            log.warning("kratos %s failed: %s", what, type(exc).__name__)
+            raise KratosUnavailable(what) from None
         browser.absorb(resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else [])
-        return _answer(resp.status_code, resp.content, f"{method} {path}")
+        return _answer(resp.status_code, resp.content, what)
 
     # -- browser-facing calls ----------------------------------------------
 
@@ -206,15 +235,15 @@ class KratosClient:
 
 class OryAdmin:
     """An Ory admin API (Kratos's or Hydra's) through ory-client: host set, no retries, this
-    client's timeout on every call. The raw JSON is read, as for browser calls: ory-client's
-    models reject some error bodies."""
+    client's timeout on every call, cut to the request's deadline (`for_request`). The raw JSON
+    is read, as for browser calls: ory-client's models reject some error bodies."""
 
     def __init__(self, name: str, url: str, timeout: float):
         self.name, self.url, self.timeout = name, url.rstrip("/"), timeout
         self._api_client: Any = None
         self._lock = threading.Lock()
 
-    def call(self, api: str, method: str, *args: Any, request_id: str | None = None, **kwargs: Any) -> Answer:
+    def call(self, api: str, method: str, *args: Any, for_request: RequestScope | None = None, **kwargs: Any) -> Answer:
         import ory_client
         import urllib3
 
@@ -224,10 +253,12 @@ class OryAdmin:
                 configuration.retries = 0  # urllib3's default 3 retries would quadruple every timeout
                 self._api_client = ory_client.ApiClient(configuration)
         endpoint = getattr(getattr(ory_client, api)(self._api_client), f"{method}_without_preload_content")
-        headers = {"X-Request-ID": request_id} if request_id else None
+        what = f"{self.name} admin {api}.{method}"
+        scope = for_request or RequestScope()
+        timeout = scope.timeout(self.timeout, what)
         try:
-            resp = endpoint(*args, _request_timeout=self.timeout, _headers=headers, **kwargs)
+            resp = endpoint(*args, _request_timeout=timeout, _headers=scope.headers() or None, **kwargs)
         except urllib3.exceptions.HTTPError as exc:
-            log.warning("%s admin %s.%s failed: %s", self.name, api, method, type(exc).__name__)
-            raise KratosUnavailable(f"{self.name} admin {api}.{method}") from None
-        return _answer(resp.status, resp.data, f"{self.name} admin {api}.{method}")
+            log.warning("%s failed: %s", what, type(exc).__name__)
+            raise KratosUnavailable(what) from None
+        return _answer(resp.status, resp.data, what)

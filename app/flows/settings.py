@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from .. import outcomes
 from ..auth import browser, kratos, login_required, ui_url
+from ..deadline import request_scope
 from ..errors import Page as ErrorPage
 from ..errors import error_page
 from ..i18n import DEFAULT_LOCALE, current_locale
@@ -80,7 +81,7 @@ def identity_credentials() -> dict[str, Any] | None:
     if not is_kratos_id(str(identity_id)):
         return None
     try:
-        answer = kratos().admin("IdentityApi", "get_identity", identity_id, request_id=g.get("request_id"))
+        answer = kratos().admin("IdentityApi", "get_identity", identity_id, for_request=request_scope())
     except KratosUnavailable:
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
