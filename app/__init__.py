@@ -28,11 +28,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=str(ASSETS / "static"))
     app.config["SETTINGS"] = settings
-    from . import branding, logs
+    from . import branding, deadline, logs
 
     branding.init_app(app, settings)  # TEMPLATES_DIR before the built-in templates; /theme.css; `brand`
 
-    logs.init_app(app)  # first: every later hook's log lines carry the request id
+    deadline.init_app(app)  # the very first hook: arrival, when no proxy says when
+    logs.init_app(app)  # next: every later hook's log lines carry the request id
     # Our own origin comes from UI_URL: a request for any other host gets 400.
     app.config["TRUSTED_HOSTS"] = [urlsplit(settings.ui_url).hostname]
     from .security import content_security_policy

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from . import outcomes
+from .deadline import request_scope
 from .errors import ServiceFailure
 from .i18n import html_lang
 from .kratos import Browser, KratosClient, KratosUnavailable
@@ -54,7 +55,7 @@ def browser() -> Browser:
             cookies=dict(request.cookies),
             user_agent=request.headers.get("User-Agent"),
             client_ip=request.remote_addr,
-            request_id=g.get("request_id"),
+            for_request=request_scope(),
             accept_language=html_lang(),
         )
     found: Browser = g.browser
@@ -137,7 +138,7 @@ def extend_if_expiring(session: dict[str, Any]) -> dict[str, Any]:
         while len(_extend_attempts) > _EXTEND_MEMORY:
             _extend_attempts.popitem(last=False)
     try:
-        extended = kratos().extend_session(session["id"], request_id=g.get("request_id"))
+        extended = kratos().extend_session(session["id"], for_request=request_scope())
         if extended.status not in (200, 204):
             log.warning("Kratos did not extend a session (status %s)", extended.status)
             return session

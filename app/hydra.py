@@ -1,11 +1,12 @@
 """Hydra's admin API: the UI's login, consent and logout calls go through here, beside
-app/kratos.py and with its transport (`OryAdmin`: ory-client, no retries, a timeout per call)."""
+app/kratos.py and with its transport (`OryAdmin`: ory-client, no retries, a timeout per call within the
+request's deadline)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .kratos import Answer, OryAdmin, probe
+from .kratos import Answer, OryAdmin, RequestScope, probe
 
 
 class HydraClient:
@@ -23,8 +24,8 @@ class HydraClient:
 
     # -- consent and logout (the models stay in this module) -------------------
 
-    def get_consent(self, challenge: str, request_id: str | None = None) -> Answer:
-        return self.admin("get_o_auth2_consent_request", challenge, request_id=request_id)
+    def get_consent(self, challenge: str, for_request: RequestScope | None = None) -> Answer:
+        return self.admin("get_o_auth2_consent_request", challenge, for_request=for_request)
 
     def accept_consent(
         self,
@@ -36,7 +37,7 @@ class HydraClient:
         remember_for: int,
         id_token: dict[str, Any],
         access_token: dict[str, Any],
-        request_id: str | None = None,
+        for_request: RequestScope | None = None,
     ) -> Answer:
         import ory_client
 
@@ -48,15 +49,17 @@ class HydraClient:
             session=ory_client.AcceptOAuth2ConsentRequestSession(id_token=id_token, access_token=access_token),
         )
         return self.admin(
-            "accept_o_auth2_consent_request", challenge, accept_o_auth2_consent_request=body, request_id=request_id
+            "accept_o_auth2_consent_request", challenge, accept_o_auth2_consent_request=body, for_request=for_request
         )
 
-    def reject_consent(self, challenge: str, error: str, description: str, request_id: str | None = None) -> Answer:
+    def reject_consent(
+        self, challenge: str, error: str, description: str, for_request: RequestScope | None = None
+    ) -> Answer:
         import ory_client
 
         body = ory_client.RejectOAuth2Request(error=error, error_description=description, status_code=403)
         return self.admin(
-            "reject_o_auth2_consent_request", challenge, reject_o_auth2_request=body, request_id=request_id
+            "reject_o_auth2_consent_request", challenge, reject_o_auth2_request=body, for_request=for_request
         )
 
     def accept_login(
@@ -67,7 +70,7 @@ class HydraClient:
         session_id: str,
         amr: list[str],
         remember_for: int,
-        request_id: str | None = None,
+        for_request: RequestScope | None = None,
     ) -> Answer:
         """What Kratos's own login hook sends Hydra (kratos hydra.AcceptLoginRequest)."""
         import ory_client
@@ -76,14 +79,14 @@ class HydraClient:
             subject=subject, identity_provider_session_id=session_id, amr=amr, remember=True, remember_for=remember_for
         )
         return self.admin(
-            "accept_o_auth2_login_request", challenge, accept_o_auth2_login_request=body, request_id=request_id
+            "accept_o_auth2_login_request", challenge, accept_o_auth2_login_request=body, for_request=for_request
         )
 
-    def get_logout(self, challenge: str, request_id: str | None = None) -> Answer:
-        return self.admin("get_o_auth2_logout_request", challenge, request_id=request_id)
+    def get_logout(self, challenge: str, for_request: RequestScope | None = None) -> Answer:
+        return self.admin("get_o_auth2_logout_request", challenge, for_request=for_request)
 
-    def accept_logout(self, challenge: str, request_id: str | None = None) -> Answer:
-        return self.admin("accept_o_auth2_logout_request", challenge, request_id=request_id)
+    def accept_logout(self, challenge: str, for_request: RequestScope | None = None) -> Answer:
+        return self.admin("accept_o_auth2_logout_request", challenge, for_request=for_request)
 
-    def reject_logout(self, challenge: str, request_id: str | None = None) -> Answer:
-        return self.admin("reject_o_auth2_logout_request", challenge, request_id=request_id)
+    def reject_logout(self, challenge: str, for_request: RequestScope | None = None) -> Answer:
+        return self.admin("reject_o_auth2_logout_request", challenge, for_request=for_request)

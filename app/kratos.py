@@ -5,8 +5,12 @@ Browser-facing Kratos calls (flows, whoami, logout) use raw JSON over one pooled
 `Browser`, forwards its Cookie, User-Agent, X-Forwarded-For and request id, and
 collects every `Set-Cookie` Kratos answers for the response going back to it. There
 is no `requests.Session`, so no cookie jar that could carry one user's session to the
-next, and no redirect following. Admin calls (Kratos's and Hydra's) use `ory-client`
-through `OryAdmin`: host set, no retries and a timeout on every call.
+next, and no redirect following. The two Kratos admin calls made while serving pages
+(an identity's credential dates, a session's extend) go over the same pool: importing
+`ory-client` alone costs a worker about 49 MB. Other admin calls (Kratos's and Hydra's) use
+`ory-client` through `OryAdmin`: host set, no retries and a timeout on every call. Every call
+made for one incoming request carries its `RequestScope`: its id, and a deadline no call
+waits past.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -24,6 +29,7 @@ from urllib.parse import urlencode
 import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.util import Timeout
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,30 @@ class Answer:
         return self.error.get("id")
 
 
+@dataclass(frozen=True)
+class RequestScope:
+    """What every call to Ory made for one incoming request carries: the request's id (sent as
+    X-Request-ID) and its deadline (on time.monotonic()), past which no call waits: a request
+    that queued for a thread, or made calls before, has that much less time for this one."""
+
+    request_id: str | None = None
+    deadline: float | None = None
+
+    def timeout(self, limit: float, what: str) -> float:
+        """The seconds the next call may take in all: `limit`, or what is left before the deadline.
+        With nothing left nothing is sent: KratosUnavailable, logged with `what` (no query string)."""
+        if self.deadline is None:
+            return limit
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            log.warning("%s not sent: the request's deadline had passed", what)
+            raise KratosUnavailable(what)
+        return min(limit, left)
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Request-ID": self.request_id} if self.request_id else {}
+
+
 @dataclass
 class Browser:
     """What the browser behind this request sent, and the cookies Kratos set for it since.
@@ -69,7 +99,7 @@ class Browser:
     user_agent: str | None = None
     # The client's address after TRUSTED_PROXIES hops; Kratos records it on the session's device.
     client_ip: str | None = None
-    request_id: str | None = None
+    for_request: RequestScope = field(default_factory=RequestScope)
     # The page's language (a BCP 47 tag): Kratos passes Accept-Language on to its web hooks.
     accept_language: str | None = None
     # Kratos's Set-Cookie headers, each whole, to relay to the browser with the response.
@@ -96,11 +126,9 @@ class Browser:
             headers["User-Agent"] = self.user_agent
         if self.client_ip:
             headers["X-Forwarded-For"] = self.client_ip
-        if self.request_id:
-            headers["X-Request-ID"] = self.request_id
         if self.accept_language:
             headers["Accept-Language"] = self.accept_language
-        return headers
+        return headers | self.for_request.headers()
 
 
 def with_locale(form: Any, locale: str | None) -> Any:
@@ -147,13 +175,33 @@ class KratosClient:
         self, browser: Browser, method: str, path: str, *, params: dict[str, str] | None = None, form: Any = None
     ) -> Answer:
         """One request to Kratos's public API, as `browser`."""
-        resp = self._send(method, self.public_url, path, params=params, form=form, headers=browser.headers())
+        resp = self._send(
+            method,
+            self.public_url,
+            path,
+            params=params,
+            form=form,
+            headers=browser.headers(),
+            scope=browser.for_request,
+        )
         browser.absorb(resp.raw.headers.getlist("Set-Cookie") if resp.raw is not None else [])
         return _answer(resp.status_code, resp.content, f"{method} {path}")
 
     def _send(
-        self, method: str, base: str, path: str, *, headers: dict[str, str], params: Any = None, form: Any = None
+        self,
+        method: str,
+        base: str,
+        path: str,
+        *,
+        headers: dict[str, str],
+        scope: RequestScope,
+        params: Any = None,
+        form: Any = None,
+        shown: str | None = None,
     ) -> requests.Response:
+        # Only the path in log lines (or `shown`, the path without its ids): the query may hold a logout token.
+        what = f"{method} {shown or path}"
+        timeout = scope.timeout(self.timeout, f"kratos {what}")
         # Built by hand: PreparedRequest.prepare() parses and requotes the URL again, ~0.07 ms a
         # call. The paths are ours, ids in them are checked UUIDs, query and body are encoded here.
         prepared = requests.PreparedRequest()
@@ -168,11 +216,12 @@ class KratosClient:
         if method != "GET":
             prepared.headers["Content-Length"] = str(len(prepared.body or ""))
         try:
-            return self.adapter.send(prepared, timeout=self.timeout)
+            # A total for connecting and reading together, as ory-client's for admin calls; requests
+            # hands a urllib3 Timeout through (its type hints know only seconds).
+            return self.adapter.send(prepared, timeout=Timeout(total=timeout))  # type: ignore[arg-type]
         except requests.RequestException as exc:
-            # Only the path: the query may hold a logout token.
-            log.warning("kratos %s %s failed: %s", method, path, type(exc).__name__)
-            raise KratosUnavailable(f"{method} {path}") from None
+            log.warning("kratos %s failed: %s", what, type(exc).__name__)
+            raise KratosUnavailable(what) from None
 
     # -- browser-facing calls ----------------------------------------------
 
@@ -217,19 +266,20 @@ class KratosClient:
 
     # -- admin API ---------------------------------------------------------
 
-    def _admin(self, method: str, path: str, kratos_id: str, request_id: str | None) -> Answer:
+    def _admin(self, method: str, path: str, kratos_id: str, scope: RequestScope | None) -> Answer:
         if not is_kratos_id(kratos_id):  # nothing but a Kratos id goes into a Kratos URL
             return Answer(404)
-        headers = {"Accept": "application/json", **({"X-Request-ID": request_id} if request_id else {})}
-        resp = self._send(method, self.admin_url, path.format(kratos_id), headers=headers)
+        scope = scope or RequestScope()
+        headers = {"Accept": "application/json", **scope.headers()}
+        resp = self._send(method, self.admin_url, path.format(kratos_id), headers=headers, scope=scope, shown=path)
         return _answer(resp.status_code, resp.content, f"admin {method} {path}")
 
-    def get_identity(self, identity_id: str, *, request_id: str | None = None) -> Answer:
+    def get_identity(self, identity_id: str, *, for_request: RequestScope | None = None) -> Answer:
         """The identity with its credentials' types and dates (Kratos empties their config)."""
-        return self._admin("GET", "/admin/identities/{}", identity_id, request_id)
+        return self._admin("GET", "/admin/identities/{}", identity_id, for_request)
 
-    def extend_session(self, session_id: str, *, request_id: str | None = None) -> Answer:
-        return self._admin("PATCH", "/admin/sessions/{}/extend", session_id, request_id)
+    def extend_session(self, session_id: str, *, for_request: RequestScope | None = None) -> Answer:
+        return self._admin("PATCH", "/admin/sessions/{}/extend", session_id, for_request)
 
     def admin(self, api: str, method: str, *args: Any, **kwargs: Any) -> Answer:
         """Call an ory-client admin method, e.g. admin("IdentityApi", "list_identities")."""
@@ -238,15 +288,15 @@ class KratosClient:
 
 class OryAdmin:
     """An Ory admin API (Kratos's or Hydra's) through ory-client: host set, no retries, this
-    client's timeout on every call. The raw JSON is read, as for browser calls: ory-client's
-    models reject some error bodies."""
+    client's timeout on every call, cut to the request's deadline (`for_request`). The raw JSON
+    is read, as for browser calls: ory-client's models reject some error bodies."""
 
     def __init__(self, name: str, url: str, timeout: float):
         self.name, self.url, self.timeout = name, url.rstrip("/"), timeout
         self._api_client: Any = None
         self._lock = threading.Lock()
 
-    def call(self, api: str, method: str, *args: Any, request_id: str | None = None, **kwargs: Any) -> Answer:
+    def call(self, api: str, method: str, *args: Any, for_request: RequestScope | None = None, **kwargs: Any) -> Answer:
         import ory_client
         import urllib3
 
@@ -256,10 +306,12 @@ class OryAdmin:
                 configuration.retries = 0  # urllib3's default 3 retries would quadruple every timeout
                 self._api_client = ory_client.ApiClient(configuration)
         endpoint = getattr(getattr(ory_client, api)(self._api_client), f"{method}_without_preload_content")
-        headers = {"X-Request-ID": request_id} if request_id else None
+        what = f"{self.name} admin {api}.{method}"
+        scope = for_request or RequestScope()
+        timeout = scope.timeout(self.timeout, what)
         try:
-            resp = endpoint(*args, _request_timeout=self.timeout, _headers=headers, **kwargs)
+            resp = endpoint(*args, _request_timeout=timeout, _headers=scope.headers() or None, **kwargs)
         except urllib3.exceptions.HTTPError as exc:
-            log.warning("%s admin %s.%s failed: %s", self.name, api, method, type(exc).__name__)
-            raise KratosUnavailable(f"{self.name} admin {api}.{method}") from None
-        return _answer(resp.status, resp.data, f"{self.name} admin {api}.{method}")
+            log.warning("%s failed: %s", what, type(exc).__name__)
+            raise KratosUnavailable(what) from None
+        return _answer(resp.status, resp.data, what)

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from .auth import identity_label, kratos, rule
 from .config import Settings
+from .deadline import request_scope
 from .errors import Page, error_page, render_failure
 from .hydra import HydraClient
 from .hydra_outcomes import ChallengeProblem, ChallengeRefused, HydraOutcome, interpret_hydra, redirect_to
@@ -173,7 +174,7 @@ def subject_identity(subject: str) -> dict[str, Any] | Failure:
     """The consenting identity (Hydra's subject is the Kratos identity id), through the admin API."""
     if not is_kratos_id(subject):
         return Failure(502)
-    answer = kratos().get_identity(subject, request_id=g.get("request_id"))
+    answer = kratos().get_identity(subject, for_request=request_scope())
     if answer.status != 200 or not isinstance(answer.body, dict):
         log.warning("Kratos did not return the consenting identity (status %s)", answer.status)
         return Failure(502)
@@ -196,7 +197,7 @@ def accept_consent(challenge: str, consent: dict[str, Any], identity: dict[str, 
             remember_for=REMEMBER_FOR if remember else 0,
             id_token=identity_claims(identity, scopes),
             access_token=access,
-            request_id=g.get("request_id"),
+            for_request=request_scope(),
         )
     )
     if not isinstance(outcome, Success):
@@ -237,7 +238,7 @@ def consent() -> View:
         return problem_page(refused)
     if hmac.compare_digest(request.cookies.get(ANSWERED_COOKIE, ""), answered_mark(challenge)):
         return problem_page(ChallengeRefused(409, ChallengeProblem.USED))
-    outcome = interpret_hydra(hydra().get_consent(challenge, request_id=g.get("request_id")))
+    outcome = interpret_hydra(hydra().get_consent(challenge, for_request=request_scope()))
     if not isinstance(outcome, Success):
         return problem_page(outcome)
     consent_request = outcome.object
@@ -255,7 +256,7 @@ def consent() -> View:
             )
         denied = interpret_hydra(
             hydra().reject_consent(
-                challenge, "access_denied", "The user denied the request.", request_id=g.get("request_id")
+                challenge, "access_denied", "The user denied the request.", for_request=request_scope()
             )
         )
         return (
@@ -310,7 +311,7 @@ def logout() -> View:
     challenge, refused = read_challenge("logout_challenge")
     if refused:
         return problem_page(refused)
-    outcome = interpret_hydra(hydra().get_logout(challenge, request_id=g.get("request_id")))
+    outcome = interpret_hydra(hydra().get_logout(challenge, for_request=request_scope()))
     if not isinstance(outcome, Success):
         return problem_page(outcome)
     client = outcome.object.get("client") or {}
@@ -318,7 +319,7 @@ def logout() -> View:
         if not token_ok("logout", challenge):
             return error_page(403, *FORM_EXPIRED)
         if request.form.get("decision") != "sign_out":
-            rejected = interpret_hydra(hydra().reject_logout(challenge, request_id=g.get("request_id")))
+            rejected = interpret_hydra(hydra().reject_logout(challenge, for_request=request_scope()))
             if not isinstance(rejected, Success):
                 return problem_page(rejected)
             return redirect("/", code=303)
@@ -331,7 +332,7 @@ def logout() -> View:
             app=app_view(client) if client else None,
         )
     # Hydra ends its session and, through urls.identity_provider (Kratos's admin API), Kratos's too.
-    accepted = interpret_hydra(hydra().accept_logout(challenge, request_id=g.get("request_id")))
+    accepted = interpret_hydra(hydra().accept_logout(challenge, for_request=request_scope()))
     return to_issued(redirect_to(accepted)) if isinstance(accepted, Success) else problem_page(accepted)
 
 
@@ -378,7 +379,7 @@ def extend_kratos_session(session_id: str) -> None:
     """Kratos extends only within session.earliest_possible_extend of the expiry and ignores
     the call otherwise, as for sliding sessions (app/auth.py). A failure never blocks the token."""
     try:
-        answer = kratos().extend_session(session_id, request_id=g.get("request_id"))
+        answer = kratos().extend_session(session_id, for_request=request_scope())
     except KratosUnavailable:
         log.warning("token hook: Kratos unreachable, session not extended")
         return

@@ -120,6 +120,13 @@ def stack(tmp_path_factory, kratos_bin):
 
 
 @pytest.fixture(scope="session")
+def behind_proxy(tmp_path_factory, kratos_bin):
+    """The UI trusts one proxy hop, so tests can send what a proxy sends (client addresses, arrival)."""
+    with running_stack(tmp_path_factory, "proxy", ui_env={"TRUSTED_PROXIES": "1"}) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
 def oauth2_stack(tmp_path_factory, kratos_bin, hydra_bin):
     """The stack with Hydra, whose login, consent and logout app is the UI."""
     with running_stack(tmp_path_factory, "oauth2", with_hydra=True) as running:

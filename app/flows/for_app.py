@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import outcomes
 from ..auth import browser, kratos, rule, ui_url
+from ..deadline import request_scope
 from ..hydra_outcomes import interpret_hydra, redirect_to
 from ..kratos import Browser, is_kratos_id
 from ..navigate import to_issued
@@ -75,7 +76,7 @@ def finish_sign_up(body: Any) -> Response | None:
         cookies=dict(request.cookies),
         user_agent=browser().user_agent,
         client_ip=browser().client_ip,
-        request_id=g.get("request_id"),
+        for_request=request_scope(),
     )
     fetched = outcomes.interpret(kratos().get_flow(before, "registration", str(flow_id)))
     challenge = fetched.flow.get("oauth2_login_challenge") if isinstance(fetched, outcomes.ShowFlow) else None
@@ -90,7 +91,7 @@ def finish_sign_up(body: Any) -> Response | None:
             session_id=str(session.get("id", "")),
             amr=amr,
             remember_for=_seconds_left(session),
-            request_id=g.get("request_id"),
+            for_request=request_scope(),
         )
     )
     url = redirect_to(accepted)

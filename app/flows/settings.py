@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from .. import outcomes
 from ..auth import browser, kratos, login_required, ui_url
+from ..deadline import request_scope
 from ..errors import Page as ErrorPage
 from ..errors import error_page
 from ..i18n import DEFAULT_LOCALE, _l, current_locale, gettext
@@ -78,7 +79,7 @@ def identity_credentials() -> dict[str, Any] | None:
     if not is_kratos_id(str(identity_id)):
         return None
     try:
-        answer = kratos().get_identity(str(identity_id), request_id=g.get("request_id"))
+        answer = kratos().get_identity(str(identity_id), for_request=request_scope())
     except KratosUnavailable:
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}

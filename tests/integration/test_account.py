@@ -40,13 +40,6 @@ def verified_only(tmp_path_factory, kratos_bin):
 
 
 @pytest.fixture(scope="module")
-def behind_proxy(tmp_path_factory, kratos_bin):
-    """The UI trusts one proxy hop, so tests can present several client addresses."""
-    with running_stack(tmp_path_factory, "proxy", ui_env={"TRUSTED_PROXIES": "1"}) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="module")
 def sliding(tmp_path_factory, kratos_bin):
     with running_stack(
         tmp_path_factory,

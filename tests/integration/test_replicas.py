@@ -1,4 +1,4 @@
-"""Two UI replicas (gunicorn) behind a real nginx, one Kratos on PostgreSQL: every journey works
+"""Two UI replicas (the production server) behind a real nginx, one Kratos on PostgreSQL: every journey works
 whichever replica answers each step, because the UI keeps no state of its own between requests.
 
 nginx sends round-robin, so consecutive requests of one browser go to alternate replicas; each

@@ -18,7 +18,7 @@ from conftest import running_stack
 from formclient import FormClient
 from kratos_versions import fixtures_dir
 from stack import ROOT, Ports, free_port, kratos_db, port_in_use
-from support import PASSWORD, new_email, returning_user, sign_up
+from support import PASSWORD, kratos_requests, new_email, returning_user, sign_up
 
 LIFESPAN = 3
 
@@ -88,6 +88,26 @@ def test_signed_in_user_sees_503_when_kratos_is_down(doomed_stack):
     doomed_stack.stop_process("kratos")
     page = client.get(doomed_stack.ui_url + "/")
     assert page.status == 503 and "Try again" in page.text
+
+
+def test_a_request_that_queued_past_kratos_timeout_gets_the_503_page_and_kratos_never_sees_it(behind_proxy):
+    stack = behind_proxy
+    email = new_email()
+    client, _ = sign_up(stack, email)
+    asked = kratos_requests(stack, "GET", "/sessions/whoami")
+    # As nginx sends it (t=${msec}): 30 s ago, past KRATOS_TIMEOUT (5 s), within the minute believed.
+    stale = client.get(stack.ui_url + "/", headers={"X-Request-Start": f"t={time.time() - 30:.3f}"})
+    assert stale.status == 503 and "Sign-in service unavailable" in stale.text
+    assert stale.messages == [("error", "We could not reach the sign-in service. Please try again in a moment.")]
+    assert stale.resp.text.count('id="retry"') == 1
+
+    fresh = client.get(stack.ui_url + "/", headers={"X-Request-Start": f"t={time.time():.3f}"})
+    assert fresh.status == 200 and f"Signed in as {email}" in fresh.text
+    # Kratos logs each request once it has answered: the fresh one's whoami, and no other.
+    waited = time.monotonic() + 10
+    while kratos_requests(stack, "GET", "/sessions/whoami") == asked and time.monotonic() < waited:
+        time.sleep(0.05)
+    assert kratos_requests(stack, "GET", "/sessions/whoami") == asked + 1
 
 
 def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_version):
