@@ -26,9 +26,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings is None:
         load_dotenv(ROOT / ".env")
         settings = Settings.from_env()
-    app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=str(ASSETS / "static"))
+    app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=None)
     app.config["SETTINGS"] = settings
-    from . import branding, deadline, logs
+    from . import assets, branding, deadline, logs
+
+    assets.init_app(app, ASSETS / "static")  # /static/..., from memory and gzipped
 
     branding.init_app(app, settings)  # TEMPLATES_DIR before the built-in templates; /theme.css; `brand`
 
