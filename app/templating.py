@@ -74,6 +74,12 @@ def page_url(endpoint: str, **values: Any) -> str:
     return found
 
 
+def carry_in_header(**values: str) -> None:
+    """Keep query values on the header's "Sign in" and "Create account" links: an app's
+    login_challenge, so switching between them does not drop the app's sign-in."""
+    g.header_carry = values
+
+
 def issued_link(url: Any) -> str | None:
     """A link from Kratos data (an `a` node), through the redirect rule; a bad one is dropped."""
     checked = rule().from_ory(url if isinstance(url, str) else None)
@@ -109,4 +115,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def signed_in() -> dict[str, Any]:
-        return {"identity_session": g.get("identity_session"), "session_redirect": g.get("session_redirect")}
+        return {
+            "identity_session": g.get("identity_session"),
+            "session_redirect": g.get("session_redirect"),
+            "header_carry": g.get("header_carry") or {},
+        }

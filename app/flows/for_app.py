@@ -20,6 +20,7 @@ from ..navigate import to_issued
 from ..outcomes import Flow
 from ..redirects import origin_of, origins_of
 from ..security import allow_form_action, allow_image
+from ..templating import carry_in_header
 from .kind import Page
 
 
@@ -49,6 +50,7 @@ def name_the_app(flow: Flow, page: Page, *, lead: str) -> None:
         allow_form_action(*origins_of(client.get("redirect_uris")))
     if not challenge:
         return
+    carry_in_header(login_challenge=challenge)
     carried = []
     for href, label in page.links:
         path = urlsplit(href).path

@@ -164,6 +164,20 @@ def test_a_new_user_registers_in_the_middle_and_ends_back_at_the_app(apps_stack)
     assert claims_of(rp.exchange(back.callback["code"])["id_token"])["email"] == email
 
 
+def test_the_headers_links_keep_the_apps_sign_in(apps_stack):
+    rp = app(apps_stack, client_name="Tasks")
+    client = FormClient()
+    at_login = follow(client, "GET", rp.authorize_url()).page
+    header = doc(at_login).find(".//header")
+    links = {a.text.strip(): a.get("href") for a in header.iter("a")}
+    challenges = {
+        name: parse_qs(urlsplit(links[name]).query).get("login_challenge") for name in ("Sign in", "Create account")
+    }
+    assert challenges["Sign in"] and challenges["Sign in"] == challenges["Create account"]
+    registration = follow(client, "GET", apps_stack.ui_url + links["Create account"]).page
+    assert "Create an account to continue to Tasks" in registration.text
+
+
 def kratos_session(stack, session_id: str) -> dict:
     return requests.get(f"{stack.admin_url}/admin/sessions/{session_id}", timeout=5).json()
 
