@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request, url_f
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.wrappers import Response as BaseResponse
 
+from .assets import FOR_GOOD
 from .config import Settings
 from .i18n import gettext
 
@@ -88,7 +89,7 @@ def theme() -> BaseResponse:
         abort(404)
     response = Response(css, mimetype="text/css")
     # The URL carries the content's hash, so it may be kept for good.
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = FOR_GOOD
     response.set_etag(hashlib.sha256(css.encode()).hexdigest()[:16])
     return response.make_conditional(request)
 

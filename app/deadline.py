@@ -6,14 +6,17 @@ time spent queueing for a server thread counts; else the moment the app first se
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 
 from .kratos import RequestScope
 from .logs import request_id
+
+log = logging.getLogger(__name__)
 
 HEADER = "X-Request-Start"
 _START = re.compile(r"t=(\d{1,12}(?:\.\d{1,6})?)")
@@ -38,16 +41,16 @@ def request_scope() -> RequestScope:
     """What this request's calls to Kratos and Hydra carry: its id and its deadline (none outside a request)."""
     if not has_request_context():
         return RequestScope()
-    if "ory_scope" not in g:
+    # On the request's environ, not `g`: an app context can outlive one request.
+    scope: RequestScope | None = request.environ.get("ui.ory_scope")
+    if scope is None:
         settings = current_app.config["SETTINGS"]
-        start = arrived(
-            request.headers.get(HEADER),
-            settings.trusted_proxies > 0,
-            wall=time.time(),
-            monotonic=time.monotonic(),
-        )
-        g.ory_scope = RequestScope(request_id(), start + settings.kratos_timeout)
-    scope: RequestScope = g.ory_scope
+        now = time.monotonic()
+        start = arrived(request.headers.get(HEADER), settings.trusted_proxies > 0, wall=time.time(), monotonic=now)
+        if now - start > settings.kratos_timeout:
+            # Queued that long, or the proxy's clock runs behind this one's (they must agree: NTP).
+            log.warning("%s says the request waited %.1f s before the app saw it", HEADER, now - start)
+        scope = request.environ["ui.ory_scope"] = RequestScope(request_id(), start + settings.kratos_timeout)
     return scope
 
 

@@ -23,7 +23,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_decimal
-from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale, get_translations  # type: ignore[import-untyped]
 from flask_babel.speaklater import LazyString  # type: ignore[import-untyped]
 from jinja2 import Undefined
@@ -76,11 +76,12 @@ def select_locale() -> str:
 def _request_catalog() -> tuple[str, Any]:
     if not has_request_context():
         return DEFAULT_LOCALE, get_translations()
-    try:
-        return g._ui_catalog  # type: ignore[no-any-return]
-    except AttributeError:
-        g._ui_catalog = found = (str(get_locale() or DEFAULT_LOCALE), get_translations())
-        return found
+    # On the request's environ, not `g`: an app context can outlive one request.
+    environ = request.environ
+    found: tuple[str, Any] | None = environ.get("ui.catalog")
+    if found is None:
+        environ["ui.catalog"] = found = (str(get_locale() or DEFAULT_LOCALE), get_translations())
+    return found
 
 
 def current_locale() -> str:

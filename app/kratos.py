@@ -7,8 +7,8 @@ collects every `Set-Cookie` Kratos answers for the response going back to it. Th
 is no `requests.Session`, so no cookie jar that could carry one user's session to the
 next, and no redirect following. The two Kratos admin calls made while serving pages
 (an identity's credential dates, a session's extend) go over the same pool: importing
-`ory-client` alone costs a worker about 49 MB. Other admin calls (Kratos's and Hydra's) use
-`ory-client` through `OryAdmin`: host set, no retries and a timeout on every call. Every call
+`ory-client` alone costs a worker about 49 MB. Hydra's admin calls use `ory-client` through
+`OryAdmin`: host set, no retries and a timeout on every call. Every call
 made for one incoming request carries its `RequestScope`: its id, and a deadline no call
 waits past.
 """
@@ -167,7 +167,6 @@ class KratosClient:
         self.timeout = timeout
         # Sent through directly: a Session's per-call merging costs ~0.25 ms a call.
         self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        self.admin_api = OryAdmin("kratos", admin_url, timeout)
 
     # -- transport ---------------------------------------------------------
 
@@ -209,11 +208,10 @@ class KratosClient:
         prepared.url = base + path + ("?" + urlencode(params, doseq=True) if params else "")
         prepared.headers = CaseInsensitiveDict(headers)
         prepared.body = None
-        prepared.hooks = {"response": []}
-        if form is not None:
+        if form:
             prepared.body = urlencode(form, doseq=True)  # ASCII: every byte is percent-encoded
             prepared.headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if method != "GET":
+        if prepared.body is not None or method not in ("GET", "HEAD"):
             prepared.headers["Content-Length"] = str(len(prepared.body or ""))
         try:
             # A total for connecting and reading together, as ory-client's for admin calls; requests
@@ -256,6 +254,8 @@ class KratosClient:
         return self.call(browser, "GET", "/sessions")
 
     def revoke_my_session(self, browser: Browser, session_id: str) -> Answer:
+        if not is_kratos_id(session_id):  # nothing but a Kratos id goes into a Kratos URL
+            return Answer(404)
         return self.call(browser, "DELETE", f"/sessions/{session_id}")
 
     def revoke_my_other_sessions(self, browser: Browser) -> Answer:
@@ -280,10 +280,6 @@ class KratosClient:
 
     def extend_session(self, session_id: str, *, for_request: RequestScope | None = None) -> Answer:
         return self._admin("PATCH", "/admin/sessions/{}/extend", session_id, for_request)
-
-    def admin(self, api: str, method: str, *args: Any, **kwargs: Any) -> Answer:
-        """Call an ory-client admin method, e.g. admin("IdentityApi", "list_identities")."""
-        return self.admin_api.call(api, method, *args, **kwargs)
 
 
 class OryAdmin:

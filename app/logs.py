@@ -25,7 +25,7 @@ HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # The access line's atoms: method, path without the query string, status, bytes sent, milliseconds.
 ACCESS_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-# Whose records carry those atoms as their args; request id and client IP come from there.
+# Whose records carry those atoms as their args (the JSON lines' method, path, status, ...).
 ACCESS_LOGGERS = ("app.access",)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s client_ip=%(client_ip)s %(message)s"
 

@@ -23,44 +23,57 @@ DEFAULT_BIND = "0.0.0.0:4455"
 DEFAULT_THREADS = 8
 
 
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}={value!r} is not a whole number of at least 1")
+    return int(value)
+
+
 def worker_count() -> int:
     """One process per CPU this process may run on: sched_getaffinity sees a container's cpuset,
     where cpu_count is the host's cores. At most 4: more replicas scale further than more
     processes. A CPU quota (docker --cpus, a Kubernetes limit) is not a cpuset: set
     WEB_CONCURRENCY, which overrides."""
-    if os.environ.get("WEB_CONCURRENCY"):
-        return int(os.environ["WEB_CONCURRENCY"])
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
-    return min(cpus, 4)
+    return _count("WEB_CONCURRENCY", min(cpus, 4))
 
 
 def bind_address(bind: str) -> tuple[str, int]:
-    host, _, port = bind.rpartition(":")
-    return host.strip("[]") or "0.0.0.0", int(port)
+    """host:port, [IPv6 address]:port or :port (every address)."""
+    host, colon, port = bind.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif any(c in host for c in ":[]"):
+        host = "?"  # an IPv6 address without brackets: its last group would read as the port
+    if not colon or host == "?" or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"BIND={bind!r} is not host:port, [IPv6 address]:port or :port")
+    return host or "0.0.0.0", int(port)
 
 
 def main() -> int:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
-    # The app is built once here first: a bad setting stops start-up in one line, before any
-    # worker starts. The workers are forked from this process and share what it loaded.
+    # The app is built once here first, so a bad setting stops start-up in one line before any
+    # worker starts; each worker (forked from here) then builds its own from app.wsgi.
     try:
         from . import create_app
 
         create_app()
         settings = Settings.from_env()
+        workers, threads = worker_count(), _count("THREADS", DEFAULT_THREADS)
+        address, port = bind_address(os.environ.get("BIND", DEFAULT_BIND))
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    threads = int(os.environ.get("THREADS", DEFAULT_THREADS))
-    address, port = bind_address(os.environ.get("BIND", DEFAULT_BIND))
     Granian(
         "app.wsgi:app",
         address=address,
         port=port,
         interface=Interfaces.WSGI,
-        workers=worker_count(),
+        workers=workers,
         # Granian warns at more than 2 x cores + 1 threads; these mostly wait on Kratos. Its
         # backpressure stays at its default: it counts kept-alive connections too, and set near
         # the thread count it left requests unanswered for 20 s behind idle connections.
@@ -69,6 +82,8 @@ def main() -> int:
         # The app writes the access line itself (app/logs.py): path without query, request id.
         log_access=False,
         log_dictconfig=logs.config_dict(settings.log_format, settings.log_level),
+        # granian sets its own logger's level from this, over the dictConfig's.
+        log_level=LogLevels(settings.log_level.lower()),
         respawn_failed_workers=True,
         workers_kill_timeout=10,
     ).serve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
@@ -35,7 +35,7 @@ def field_id(node: dict[str, Any], form: str | None = None) -> str:
     return f"f-{form + '-' if form else ''}{name}{button}"
 
 
-def has_error(node: dict[str, Any]) -> bool:
+def node_has_error(node: dict[str, Any]) -> bool:
     return any(m.get("type") == "error" for m in node.get("messages") or ())
 
 
@@ -57,20 +57,19 @@ def html_attrs(attributes: dict[str, Any]) -> Markup:
     return Markup("".join(parts))
 
 
-_URLS: dict[tuple[str, str, str | None], str] = {}
-
-
 def page_url(endpoint: str, **values: Any) -> str:
-    """url_for, remembered per mount point for the links every page repeats (the header's, the
-    stylesheet's): ~10 a page, each a routing build. Links with other values are built each time."""
-    if values.keys() - {"filename"}:
+    """url_for, remembered per app and mount point for the links every page repeats (the header's,
+    the stylesheet's): ~10 a page, each a routing build. Links with other values, relative
+    endpoints and renders outside a request are built each time."""
+    if values.keys() - {"filename"} or endpoint.startswith(".") or not has_request_context():
         return url_for(endpoint, **values)
+    remembered: dict[tuple[str, str, str | None], str] = current_app.extensions.setdefault("page_urls", {})
     key = (request.script_root, endpoint, values.get("filename"))
-    found = _URLS.get(key)
+    found = remembered.get(key)
     if found is None:
         found = url_for(endpoint, **values)
-        if len(_URLS) < 256:
-            _URLS[key] = found
+        if len(remembered) < 256:
+            remembered[key] = found
     return found
 
 
@@ -108,7 +107,7 @@ def register(app: Flask) -> None:
         trusted_script=trusted_script,
         identity_label=identity_label,
         field_id=field_id,
-        has_error=has_error,
+        node_has_error=node_has_error,
         label_text=label_text,
         DESTRUCTIVE=DESTRUCTIVE,
     )

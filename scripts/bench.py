@@ -315,7 +315,7 @@ def kratos_calls_per_request(stack: Stack, target: Target, n: int = 50) -> float
 
 def fetched(url: str) -> tuple[requests.Response, int, bytes]:
     """A GET as a browser sends it (gzip accepted): the response, its bytes over the wire, its body."""
-    resp = requests.get(url, stream=True)
+    resp = requests.get(url, stream=True, timeout=30)
     wire = resp.raw.read(decode_content=False)
     body = gzip.decompress(wire) if resp.headers.get("Content-Encoding") == "gzip" else wire
     return resp, len(wire), body

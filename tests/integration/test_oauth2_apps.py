@@ -169,7 +169,7 @@ def test_the_headers_links_keep_the_apps_sign_in(apps_stack):
     client = FormClient()
     at_login = follow(client, "GET", rp.authorize_url()).page
     header = doc(at_login).find(".//header")
-    links = {a.text.strip(): a.get("href") for a in header.iter("a")}
+    links = {"".join(a.itertext()).strip(): a.get("href") for a in header.iter("a")}
     challenges = {
         name: parse_qs(urlsplit(links[name]).query).get("login_challenge") for name in ("Sign in", "Create account")
     }

@@ -41,15 +41,23 @@ def test_the_production_server_serves_the_journeys_and_reports_health(production
     ]
 
 
-def test_the_production_server_refuses_a_bad_setting_in_one_line():
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"KRATOS_TIMEOUT": "soon"}, "KRATOS_TIMEOUT='soon' is not a number of seconds"),
+        ({"BIND": "localhost"}, "BIND='localhost' is not host:port, [IPv6 address]:port or :port"),
+        ({"THREADS": "many"}, "THREADS='many' is not a whole number of at least 1"),
+    ],
+)
+def test_the_production_server_refuses_a_bad_setting_in_one_line(env, message):
     proc = subprocess.run(
         [sys.executable, "-m", "app.serve"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
-        env={"KRATOS_TIMEOUT": "soon", "PATH": ""},
+        env={**env, "PATH": "", "PYTHON_DOTENV_DISABLED": "1"},
     )
     assert proc.returncode != 0
-    assert "configuration error: KRATOS_TIMEOUT='soon' is not a number of seconds" in proc.stderr
+    assert f"configuration error: {message}" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 
 import pytest
 
 from app import create_app
 from app.deadline import arrived
-from app.kratos import KratosClient, KratosUnavailable, RequestScope
+from app.kratos import KratosClient, KratosUnavailable, OryAdmin, RequestScope
 from formclient import Parsed
 from unit.conftest import KRATOS, UI
 from unit.test_kratos_client import silent_server
@@ -87,8 +88,13 @@ def test_a_request_that_waited_past_kratos_timeout_gets_the_503_page_and_kratos_
     page = Parsed.of(resp.get_data(as_text=True))
     assert page.messages == [UNAVAILABLE] and "Sign-in service unavailable" in page.text
     assert len(kratos.calls) == 0
-    (line,) = [fields(raw, "text") for raw in out.getvalue().splitlines()]
-    assert (line["level"], line["logger"], line["message"]) == (
+    waited_line, not_sent = [fields(raw, "text") for raw in out.getvalue().splitlines()]
+    # How long the proxy says it waited, so a proxy clock that runs behind shows in the log.
+    assert (waited_line["level"], waited_line["logger"]) == ("WARNING", "app.deadline")
+    assert re.fullmatch(
+        r"X-Request-Start says the request waited \d+\.\d s before the app saw it", waited_line["message"]
+    )
+    assert (not_sent["level"], not_sent["logger"], not_sent["message"]) == (
         "WARNING",
         "app.kratos",
         "kratos GET /sessions/whoami not sent: the request's deadline had passed",
@@ -107,15 +113,24 @@ def test_a_clients_own_start_time_is_ignored_without_a_trusted_proxy(settings, k
     assert resp.status_code == 200 and "Signed in as" in Parsed.of(resp.get_data(as_text=True)).text
 
 
-def test_an_admin_call_past_the_deadline_opens_no_connection(caplog):
+@pytest.mark.parametrize("api", ["kratos", "hydra"])
+def test_an_admin_call_past_the_deadline_opens_no_connection(caplog, api):
     server = silent_server()
-    client = KratosClient(KRATOS, f"http://127.0.0.1:{server.getsockname()[1]}", 5)
+    url, past = f"http://127.0.0.1:{server.getsockname()[1]}", RequestScope("id-1", time.monotonic() - 0.1)
     try:
         with caplog.at_level(logging.WARNING), pytest.raises(KratosUnavailable):
-            client.admin("IdentityApi", "get_identity", "x", for_request=RequestScope("id-1", time.monotonic() - 0.1))
+            if api == "kratos":
+                KratosClient(KRATOS, url, 5).get_identity("8f1c3a52-6b1e-4b8e-9d53-3f4a0c6d2e71", for_request=past)
+            else:
+                OryAdmin("hydra", url, 5).call("OAuth2Api", "get_o_auth2_consent_request", "c", for_request=past)
         server.settimeout(0.2)
         with pytest.raises(TimeoutError):
             server.accept()
     finally:
         server.close()
-    assert caplog.messages == ["kratos admin IdentityApi.get_identity not sent: the request's deadline had passed"]
+    assert caplog.messages == [
+        {
+            "kratos": "kratos GET /admin/identities/{} not sent: the request's deadline had passed",
+            "hydra": "hydra admin OAuth2Api.get_o_auth2_consent_request not sent: the request's deadline had passed",
+        }[api]
+    ]

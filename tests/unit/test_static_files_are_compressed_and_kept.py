@@ -4,8 +4,9 @@ for good at the URL a page links to, and checked again at any other."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from page_checks import parse
 
@@ -32,11 +33,13 @@ def test_a_browser_that_does_not_gets_the_file_as_it_is(client):
     assert resp.data == (STATIC / "style.css").read_bytes()
 
 
-def test_the_linked_url_is_kept_for_good_and_a_changed_file_gets_a_new_one(client, app):
+def test_the_linked_url_names_the_content_and_is_kept_for_good_any_other_is_checked_again(client):
     url = stylesheet_url(client)
     assert urlsplit(url).path == "/static/style.css"
+    version = parse_qs(urlsplit(url).query)["v"][0]
+    assert version == hashlib.sha256((STATIC / "style.css").read_bytes()).hexdigest()[:12]
     assert "immutable" in client.get(url).headers["Cache-Control"]
-    # The version is the content's: another content, another URL; an old URL is checked again.
+    # Another content would have another URL; an old or bare URL is checked each time.
     assert client.get("/static/style.css?v=000000000000").headers["Cache-Control"] == "no-cache"
     assert client.get("/static/style.css").headers["Cache-Control"] == "no-cache"
 
