@@ -176,6 +176,17 @@ def _redirect_browser_to(body: Any) -> str | None:
     return url if isinstance(url, str) and url else None
 
 
+# ory/x's sqlcon.ErrConcurrentUpdate: Kratos's database refused a change because another request
+# changed the same data at that moment (PostgreSQL's serialization failure, SQLite's lock).
+CONCURRENT_UPDATE = "Unable to serialize access due to a concurrent update in another session"
+
+
+def nothing_stored(answer: Answer) -> bool:
+    """Whether Kratos refused a submission for a concurrent update: its transaction was rolled
+    back, so the same form may be sent once more."""
+    return answer.status == 400 and answer.error.get("message") == CONCURRENT_UPDATE
+
+
 def interpret(answer: Answer) -> Outcome:
     status, body, error_id = answer.status, answer.body, answer.error_id
     has_flow = isinstance(body, dict) and "ui" in body

@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -81,6 +82,33 @@ def record_code_flow(r: Recorder, kind: str, success_name: str, mails: int) -> i
     return mails
 
 
+def concurrent_update(r: Recorder) -> requests.Response:
+    """Kratos's answer when two changes of one identity meet in its database (ory/x's
+    ErrConcurrentUpdate: a serialization failure, rolled back). Provoked with profile changes sent
+    at once on several settings flows: in-memory SQLite lets one through at a time."""
+    for _ in range(50):
+        flows = [
+            r.browser.get(r.stack.public_url + "/self-service/settings/browser", headers=JSON).json() for _ in range(8)
+        ]
+        answers: list[requests.Response] = []
+
+        def change(flow: dict, answers: list[requests.Response] = answers) -> None:
+            browser = requests.Session()  # one per thread (a Session is not thread-safe), same cookies
+            browser.cookies.update(r.browser.cookies)
+            data = {"csrf_token": csrf(flow), "traits.email": EMAIL, "method": "profile"}
+            answers.append(browser.post(flow["ui"]["action"], data=data, headers=JSON, allow_redirects=False))
+
+        threads = [threading.Thread(target=change, args=(flow,)) for flow in flows]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for answer in answers:
+            if answer.status_code == 400 and "ui" not in answer.json():
+                return answer
+    sys.exit("record: Kratos answered no concurrent update to 400 changes sent at once")
+
+
 def record_all(stack: Stack, out: Path) -> list[str]:
     r = Recorder(stack, out)
     ui = stack.ui_url
@@ -119,6 +147,7 @@ def record_all(stack: Stack, out: Path) -> list[str]:
         settings["ui"]["action"],
         {"csrf_token": csrf(settings), "method": "password", "password": NEW_PASSWORD},
     )
+    r.save("settings_concurrent_update", concurrent_update(r))
     r.get("login_refresh_flow", "/self-service/login/browser", refresh="true")
 
     # Verification by code; the sign-up already mailed one code.

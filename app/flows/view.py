@@ -9,6 +9,7 @@ Flows differ only in their FlowKind: data and hooks (one small module per flow).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ from ..outcomes import (
 )
 from ..templating import DESTRUCTIVE
 from .kind import FlowKind, Page, View
+
+log = logging.getLogger(__name__)
 
 # Never copied back into a restarted form: secrets, one-time codes and controls.
 _NOT_PREFILLED_TYPES = {"password", "hidden", "submit", "button"}
@@ -291,6 +294,11 @@ def too_many_attempts(kind: FlowKind, flow_id: str, wait: int) -> View:
 def submit(kind: FlowKind, flow_id: str, form: MultiDict[str, str]) -> View:
     """Relay a form to Kratos as the browser sent it and act on the answer."""
     answer = kratos().submit_flow(browser(), kind.name, flow_id, list(form.items(multi=True)))
+    if outcomes.nothing_stored(answer):
+        # Another request changed the same data at that moment; Kratos kept nothing. Once more,
+        # so the person does not have to (a second refusal restarts the flow, as before).
+        log.info("kratos refused a %s submission for a concurrent update; sending it again", kind.name)
+        answer = kratos().submit_flow(browser(), kind.name, flow_id, list(form.items(multi=True)))
     outcome = outcomes.interpret(answer)
     if kind.done_despite_not_found and outcome == NewFlow(Reason.RESTART):
         # Kratos v26 verifies the code, then fails to find what comes next (an OAuth2 sign-in

@@ -4,19 +4,25 @@ import re
 
 from playwright.sync_api import expect
 
+from mailsink import wait_for_code
 from support import PASSWORD, new_email
 
 __all__ = ["PASSWORD", "expect_home", "new_email", "sign_in", "sign_out", "sign_up"]
 
 
 def sign_up(page, stack, email: str, password: str = PASSWORD) -> None:
-    """Register with a password; ends on the verification page Kratos offers."""
+    """Register with a password; ends on the verification page Kratos offers, once its mail is out.
+
+    Kratos's courier marks the mail sent in its database just after sending it. On in-memory
+    SQLite that write can collide with a settings change made at the same moment, and Kratos
+    answers the change with its "concurrent update" error: the next steps wait it out."""
     page.goto(stack.ui_url + "/registration")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign up", exact=True).click()
     expect(page).to_have_url(re.compile(r"/verification\?flow="))
+    wait_for_code(stack.maildir, email)
 
 
 def sign_in(page, stack, email: str, password: str = PASSWORD) -> None:

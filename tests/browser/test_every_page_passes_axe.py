@@ -63,6 +63,7 @@ def sign_up(page, stack, email: str, check=lambda what: None) -> None:
     button(page, "method", "password").click()
     expect(page).to_have_url(re.compile(r"/verification\?flow="))
     check("verification, code sent after sign-up")
+    wait_for_code(stack.maildir, email)  # see browser.steps.sign_up: the courier's write, out of the way
 
 
 def sign_in(page, stack, email: str, password: str = PASSWORD) -> None:
