@@ -315,9 +315,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _request_catalog()[1].ugettext(s),
+        # Jinja fills in the values itself: given none, gettext and _pgettext return the text as it
+        # is, while our ngettext would fill `num` in a second time.
+        gettext=gettext,
         ngettext=lambda s, p, n: _request_catalog()[1].ungettext(s, p, n),
-        pgettext=lambda c, s: _request_catalog()[1].upgettext(c, s),
+        pgettext=_pgettext,
         newstyle=True,
     )
     app.register_blueprint(bp)

@@ -9,12 +9,17 @@ lives with the views and templates (app/errors.py names each `Problem`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeGuard
 
 from .kratos import Answer
+
+
+def any_error(messages: Iterable[dict[str, Any]]) -> bool:
+    """Whether any of Kratos's messages (a flow's, a section's or a node's) is an error."""
+    return any(m.get("type") == "error" for m in messages)
 
 
 class Flow:
@@ -64,7 +69,7 @@ class Flow:
         return found
 
     def has_errors(self) -> bool:
-        return any(m.get("type") == "error" for m in self.all_messages())
+        return any_error(self.all_messages())
 
 
 class Reason(StrEnum):

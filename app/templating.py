@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from .auth import identity_label, rule
 from .i18n import translate_message
+from .outcomes import any_error
 from .redirects import refused
 from .security import csp_nonce, trusted_script
 
@@ -36,7 +37,7 @@ def field_id(node: dict[str, Any], form: str | None = None) -> str:
 
 
 def node_has_error(node: dict[str, Any]) -> bool:
-    return any(m.get("type") == "error" for m in node.get("messages") or ())
+    return any_error(node.get("messages") or ())
 
 
 def label_text(node: dict[str, Any]) -> str:

@@ -82,9 +82,8 @@ class Section:
 
     @property
     def ordered_nodes(self) -> list[dict[str, Any]]:
-        """The nodes, confirmed removals last: Enter in a field never reaches them."""
-        keep = [n for n in self.nodes if (n.get("attributes") or {}).get("name") not in DESTRUCTIVE]
-        return keep + [n for n in self.nodes if (n.get("attributes") or {}).get("name") in DESTRUCTIVE]
+        """The nodes, confirmed removals last (a stable sort): Enter in a field never reaches them."""
+        return sorted(self.nodes, key=lambda n: (n.get("attributes") or {}).get("name") in DESTRUCTIVE)
 
     @property
     def first_field(self) -> dict[str, Any] | None:
@@ -188,8 +187,8 @@ def render_flow(
     messages, sections = ui_sections(kind, flow, active)
     if page.only_groups is not None:
         sections = [section for section in sections if section.group in page.only_groups]
-    has_error = any(m.get("type") == "error" for m in messages) or any(
-        section.errors or any(m.get("type") == "error" for m in section.messages) for section in sections
+    has_error = outcomes.any_error(messages) or any(
+        section.errors or outcomes.any_error(section.messages) for section in sections
     )
     return render_template(
         "flow.html",
@@ -293,12 +292,13 @@ def too_many_attempts(kind: FlowKind, flow_id: str, wait: int) -> View:
 
 def submit(kind: FlowKind, flow_id: str, form: MultiDict[str, str]) -> View:
     """Relay a form to Kratos as the browser sent it and act on the answer."""
-    answer = kratos().submit_flow(browser(), kind.name, flow_id, list(form.items(multi=True)))
+    fields = list(form.items(multi=True))
+    answer = kratos().submit_flow(browser(), kind.name, flow_id, fields)
     if outcomes.nothing_stored(answer):
         # Another request changed the same data at that moment; Kratos kept nothing. Once more,
         # so the person does not have to (a second refusal restarts the flow, as before).
         log.info("kratos refused a %s submission for a concurrent update; sending it again", kind.name)
-        answer = kratos().submit_flow(browser(), kind.name, flow_id, list(form.items(multi=True)))
+        answer = kratos().submit_flow(browser(), kind.name, flow_id, fields)
     outcome = outcomes.interpret(answer)
     if kind.done_despite_not_found and outcome == NewFlow(Reason.RESTART):
         # Kratos v26 verifies the code, then fails to find what comes next (an OAuth2 sign-in
