@@ -27,6 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         load_dotenv(ROOT / ".env")
         settings = Settings.from_env()
     app = Flask(__name__, template_folder=str(ASSETS / "templates"), static_folder=None)
+    from . import templating
+
+    app.jinja_environment = templating.PageEnvironment
     app.config["SETTINGS"] = settings
     from . import assets, branding, deadline, logs
 
@@ -53,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.hydra_admin_url:
         app.extensions["hydra"] = HydraClient(settings.hydra_admin_url, settings.kratos_timeout)
 
-    from . import auth, errors, flows, health, i18n, limits, oauth2, pages, security, sessions, templating
+    from . import auth, errors, flows, health, i18n, limits, oauth2, pages, security, sessions
 
     # Before the session hook: a refused host, oversized body or cross-site POST costs Kratos nothing.
     app.before_request(security.reject_untrusted_host)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import ChainMap
+from collections.abc import MutableMapping
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask.templating import Environment
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
@@ -14,6 +17,34 @@ from .i18n import translate_message
 from .outcomes import any_error
 from .redirects import refused
 from .security import csp_nonce, trusted_script
+
+# What getattr finds on a dict: its methods. Any other name is a key.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_ABSENT = object()
+
+
+class _Globals(ChainMap[str, Any]):
+    def keys(self) -> set[str]:  # type: ignore[override]
+        # A set, not a view: each `{% import %}` subtracts a template's global names from the
+        # page's, which through ChainMap's view was ~50 µs a page.
+        return set().union(*self.maps)
+
+
+class PageEnvironment(Environment):
+    """Flask's Jinja environment, made cheaper where every page pays, with the same answers.
+
+    `node.attributes` is looked up as a key at once. Jinja tries getattr first and the key after,
+    so each such lookup on a dict raised and caught an AttributeError: ~450 a settings page. A
+    dict's getattr only ever finds what `_DICT_ATTRIBUTES` names."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _Globals({} if d is None else d, self.globals)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            found = obj.get(attribute, _ABSENT)  # most optional attributes are absent: no KeyError
+            return self.undefined(obj=obj, name=attribute) if found is _ABSENT else found
+        return super().getattr(obj, attribute)
 
 
 def node_value(value: Any) -> str:

@@ -4,6 +4,7 @@ After recovery the page is only "Set a new password"."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from ..deadline import request_scope
 from ..errors import Page as ErrorPage
 from ..errors import error_page
 from ..i18n import DEFAULT_LOCALE, _l, current_locale, gettext
-from ..kratos import KratosUnavailable, is_kratos_id
+from ..kratos import Answer, KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
 from .kind import Card, FlowKind, Page
 
@@ -72,14 +73,34 @@ def _relabel(flow: Flow, group: str, name: str, label: str) -> None:
             node["meta"] = {**(node.get("meta") or {}), "label": {"text": label, "type": "info"}}
 
 
+def _identity_id() -> str | None:
+    identity_id = str(((g.identity_session or {}).get("identity") or {}).get("id"))
+    return identity_id if is_kratos_id(identity_id) else None
+
+
+def credentials_ahead() -> Future[Answer] | None:
+    """The admin identity asked for now, before the flow: the two waits for Kratos overlap."""
+    identity_id = _identity_id()
+    if identity_id is None:
+        return None
+    client = kratos()
+    return client.ahead(client.get_identity, identity_id, for_request=request_scope())
+
+
+def prefetch() -> None:
+    g.credentials_ahead = credentials_ahead()
+
+
 def identity_credentials() -> dict[str, Any] | None:
     """The signed-in identity's credentials by type (whoami leaves them out), from the admin API;
-    Kratos empties every credential's config there, so only types and dates arrive. None: unknown."""
-    identity_id = ((g.identity_session or {}).get("identity") or {}).get("id")
-    if not is_kratos_id(str(identity_id)):
+    Kratos empties every credential's config there, so only types and dates arrive. None: unknown.
+    Asked for ahead when the flow was only fetched; after a submission, now (it may have changed)."""
+    ahead: Future[Answer] | None = g.pop("credentials_ahead", None)
+    identity_id = _identity_id()
+    if identity_id is None:
         return None
     try:
-        answer = kratos().get_identity(str(identity_id), for_request=request_scope())
+        answer = ahead.result() if ahead else kratos().get_identity(identity_id, for_request=request_scope())
     except KratosUnavailable:
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
@@ -181,5 +202,12 @@ def backup_codes() -> Response | ErrorPage:
 
 
 KIND = FlowKind(
-    "settings", _l("Account settings"), ("return_to",), requires_session=True, cards=True, groups=GROUPS, page=page
+    "settings",
+    _l("Account settings"),
+    ("return_to",),
+    requires_session=True,
+    cards=True,
+    groups=GROUPS,
+    prefetch=prefetch,
+    page=page,
 )

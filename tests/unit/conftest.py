@@ -74,7 +74,8 @@ def client(app):
 def kratos():
     """`kratos.answer(method, path, fixture)` makes the mocked Kratos answer with a recording
     (`admin=True`: on its admin API), `kratos.unreachable(method, path)` fails that call as a
-    connection error; `public_calls()` and `admin_calls()` list what reached it."""
+    connection error, `kratos.answer_with(method, path, callback)` answers through a function;
+    `public_calls()` and `admin_calls()` list what reached it."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
 
         def answer(method: str, path: str, fixture: str, status: int | None = None, *, admin: bool = False):
@@ -98,7 +99,12 @@ def kratos():
         def unreachable(method: str, path: str, *, admin: bool = False):
             mock.upsert(method, (KRATOS_ADMIN if admin else KRATOS) + path, body=requests.ConnectionError("down"))
 
+        def answer_with(method: str, path: str, callback, *, admin: bool = False):
+            """Answer through `callback(request) -> (status, headers, body)`: to see when a call came."""
+            mock.add_callback(method, (KRATOS_ADMIN if admin else KRATOS) + path, callback=callback)
+
         mock.answer = answer
+        mock.answer_with = answer_with
         mock.unreachable = unreachable
         mock.public_calls = lambda: calls_to(KRATOS)
         mock.admin_calls = lambda: calls_to(KRATOS_ADMIN)
@@ -118,3 +124,4 @@ def no_admin_identity(monkeypatch):
     """Settings ask the admin API for credential dates; by default there is no answer, as when
     it is down (tests/unit/test_settings_cards.py asks for them)."""
     monkeypatch.setattr("app.flows.settings.identity_credentials", lambda: None)
+    monkeypatch.setattr("app.flows.settings.credentials_ahead", lambda: None)

@@ -1,8 +1,12 @@
 """Settings read as a person expects: a card per method with its state and purpose, buttons
 named for their action, the TOTP secret only on request, backup codes as a download."""
 
+import json
+import threading
+
 from app.flows import settings
-from app.flows.settings import identity_credentials as real_identity_credentials  # before conftest stubs it
+from app.flows.settings import credentials_ahead as real_credentials_ahead  # before conftest stubs them
+from app.flows.settings import identity_credentials as real_identity_credentials
 from page_checks import parse
 from support import recorded
 
@@ -34,21 +38,38 @@ def test_each_card_says_what_it_is_and_whether_it_is_on(signed_in, kratos):
         assert [p for p in card.iter("p") if p.get("class") == "why"]
 
 
+def identity_path() -> str:
+    return f"/admin/identities/{recorded('whoami')['body']['identity']['id']}"
+
+
+def with_credential_dates(monkeypatch):
+    monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
+    monkeypatch.setattr(settings, "credentials_ahead", real_credentials_ahead)
+
+
+def password_state(doc) -> str:
+    return text(next(p for p in form(doc, "password").iter("p") if "state" in p.get("class", "").split()))
+
+
+def on_since(fixture: str = "admin_identity") -> tuple[str, str]:
+    """The start and end of the password card's state for that recorded identity."""
+    created = recorded(fixture)["body"]["credentials"]["password"]["created_at"][:10]  # e.g. 2026-12-01
+    year, _, day = created.split("-")
+    return f"On since {int(day)} ", year
+
+
 def test_states_say_since_when_from_the_identitys_credentials(signed_in, kratos, monkeypatch):
     identity = recorded("admin_identity")
-    identity_path = f"/admin/identities/{recorded('whoami')['body']['identity']['id']}"
-    kratos.answer("GET", identity_path, "admin_identity", admin=True)
-    monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
+    kratos.answer("GET", identity_path(), "admin_identity", admin=True)
+    with_credential_dates(monkeypatch)
     doc = settings_page(signed_in, kratos)
-    created = identity["body"]["credentials"]["password"]["created_at"][:10]  # e.g. 2026-12-01
-    year, month, day = created.split("-")
-    state = next(p for p in form(doc, "password").iter("p") if "state" in p.get("class", "").split())
-    assert text(state).startswith(f"On since {int(day)} ") and text(state).endswith(year)
+    start, year = on_since()
+    assert password_state(doc).startswith(start) and password_state(doc).endswith(year)
     # Present but without keys: Kratos keeps a webauthn credential for the identifier alone.
     assert "webauthn" in identity["body"]["credentials"]
     keys = next(p for p in form(doc, "webauthn").iter("p") if "state" in p.get("class", "").split())
     assert text(keys) == "Not set up"
-    assert kratos.admin_calls() == [("GET", identity_path)]
+    assert kratos.admin_calls() == [("GET", identity_path())]
 
 
 def test_buttons_are_named_for_their_action(signed_in, kratos):
@@ -92,3 +113,50 @@ def test_no_codes_no_download(signed_in, kratos):
 
 def test_the_download_needs_a_session(client):
     assert client.get(f"/settings/backup-codes.txt?flow={SETTINGS_ID}").status_code == 303
+
+
+def test_the_credential_dates_are_asked_for_while_kratos_finds_the_flow(signed_in, kratos, monkeypatch):
+    """The settings page waits for Kratos once, not twice: the admin identity is asked for before
+    the flow has been answered (its answer here waits, up to 2 s, until that request arrives)."""
+    with_credential_dates(monkeypatch)
+    asked, flow_waited_for_it = threading.Event(), []
+    identity, flow = recorded("admin_identity"), recorded("settings_flow")
+
+    def identity_answer(request):
+        asked.set()
+        return 200, {}, json.dumps(identity["body"])
+
+    def flow_answer(request):
+        flow_waited_for_it.append(asked.wait(2))
+        return 200, {}, json.dumps(flow["body"])
+
+    kratos.answer_with("GET", identity_path(), identity_answer, admin=True)
+    kratos.answer_with("GET", "/self-service/settings/flows", flow_answer)
+    doc = parse(signed_in.get(f"/settings?flow={flow['body']['id']}").get_data(as_text=True))
+    assert flow_waited_for_it == [True]
+    start, year = on_since()
+    assert password_state(doc).startswith(start) and password_state(doc).endswith(year)
+
+
+def test_after_a_change_the_dates_are_asked_for_once_kratos_has_saved_it(signed_in, kratos, monkeypatch):
+    """A submission may add a credential: its date is read after Kratos answered, never before."""
+    with_credential_dates(monkeypatch)
+    order = []
+    identity, flow = recorded("admin_identity"), recorded("settings_flow")
+
+    def answering(name, body):
+        def callback(request):
+            order.append(name)
+            return 200, {}, json.dumps(body)
+
+        return callback
+
+    kratos.answer_with("GET", identity_path(), answering("identity", identity["body"]), admin=True)
+    kratos.answer_with("POST", "/self-service/settings", answering("submit", flow["body"]))
+    resp = signed_in.post(
+        f"/settings?flow={flow['body']['id']}&section=password",
+        data={"csrf_token": "t", "method": "password", "password": "a new password, long enough"},
+    )
+    assert order == ["submit", "identity"]
+    start, year = on_since()
+    assert password_state(parse(resp.get_data(as_text=True))).startswith(start)
