@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from . import templating
 
     app.jinja_environment = templating.PageEnvironment
+    # Every template kept in a plain dict: Jinja's default LRU takes a lock and reorders a deque
+    # on each of a page's three lookups (the page, its base, its macros). The set is fixed and small.
+    app.jinja_options = {**app.jinja_options, "cache_size": -1}
     app.config["SETTINGS"] = settings
     from . import assets, branding, deadline, logs
 

@@ -70,7 +70,7 @@ def test_only_kratos_scripts_get_the_page_nonce(app):
     script = next(n for n in nodes if n["type"] == "script")
     script["attributes"]["src"] = "https://evil.example/steal.js"
     with app.test_request_context("/"):
-        html = render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.node(n) }}', n=script)
+        html = render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.nodes([n]) }}', n=script)
     assert "evil.example" not in html and "<script" not in html
 
 

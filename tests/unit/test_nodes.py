@@ -7,7 +7,7 @@ from flask import render_template_string
 
 from support import recorded
 
-RENDER = '{% import "macros/nodes.html" as ui %}{% for n in nodes %}{{ ui.node(n) }}{% endfor %}'
+RENDER = '{% import "macros/nodes.html" as ui %}{{ ui.nodes(nodes) }}'
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_a_confirmation_speaks_each_pages_language(app, lang, shown):
     disable = copy.deepcopy(next(n for n in nodes if n["attributes"].get("name") == "lookup_secret_regenerate"))
     disable["attributes"]["name"] = "lookup_secret_disable"  # Kratos's button once codes exist
     with app.test_request_context("/", headers={"Accept-Language": lang}):
-        html = render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.node(n) }}', n=disable)
+        html = render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.nodes([n]) }}', n=disable)
     (why,) = [p for p in parse(html, strict=False).iter("p") if (p.get("id") or "").endswith("-why")]
     assert text(why) == shown
 

@@ -280,7 +280,7 @@ def test_backup_codes_are_listed_with_the_used_one_translated(app, german):
         },
     }
     doc = html5lib.parse(
-        render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.node(n) }}', n=node),
+        render_template_string('{% import "macros/nodes.html" as ui %}{{ ui.nodes([n]) }}', n=node),
         namespaceHTMLElements=False,
     )
     assert ["".join(li.itertext()) for li in doc.iter("li")] == [
