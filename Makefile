@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 KRATOS_DB ?= sqlite
 export KRATOS_DB
 
-.PHONY: dev test lint install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe postgresql nginx fixtures compose bench hey
+.PHONY: dev test lint install lock translations i18n i18n-check kratos hydra kratos-v26 debs axe postgresql nginx valgrind fixtures compose bench hey
 
 # Kratos v26.2.0, a second tested version: a prebuilt binary in ../shared/kratos/ beside the clone
 # (the Go module proxy cannot serve calendar tags). Without it the v26 run is skipped, except in CI.
@@ -143,6 +143,10 @@ postgresql:
 nginx:
 	@[ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
 
+# make bench counts each page's instructions with valgrind's cachegrind (scripts/bench_instructions.py).
+valgrind:
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y valgrind; }
+
 # Re-record the unit tests' Kratos fixtures from the real Kratos, one set per version
 # (tests/fixtures/ for $(KRATOS_VERSION), tests/fixtures/<version>/ for the others).
 fixtures: install kratos kratos-v26
@@ -170,5 +174,5 @@ $(JOURNEYS): scripts/journeys/main.go scripts/journeys/go.mod scripts/journeys/g
 
 # How much the UI adds on top of Kratos, then journeys and faults on PostgreSQL behind nginx:
 # prints tables, writes docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
-bench: install kratos hey postgresql nginx $(JOURNEYS)
+bench: install kratos hey postgresql nginx valgrind $(JOURNEYS)
 	HEY="$(HEY)" JOURNEYS="$(JOURNEYS)" $(PY) scripts/bench.py $(BENCH_ARGS)

@@ -15,15 +15,12 @@ waits past.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, NamedTuple
@@ -213,21 +210,6 @@ class KratosClient:
         self.timeout = timeout
         # Sent through directly: a Session's per-call merging costs ~0.25 ms a call.
         self.adapter = _DirectAdapter(pool_connections=4, pool_maxsize=pool_size)
-        self._threads: ThreadPoolExecutor | None = None
-        self._threads_lock = threading.Lock()
-        os.register_at_fork(after_in_child=self._forget_threads)
-
-    def _forget_threads(self) -> None:
-        # A forked worker has none of its parent's threads: it starts its own when it needs them.
-        self._threads, self._threads_lock = None, threading.Lock()
-
-    def ahead(self, call: Callable[..., Answer], *args: Any, **kwargs: Any) -> Future[Answer]:
-        """`call` started now on another thread, its answer read later: its wait for Kratos runs
-        beside the caller's next call. It keeps the caller's context (the log lines' request id)."""
-        with self._threads_lock:
-            if self._threads is None:
-                self._threads = ThreadPoolExecutor(max_workers=16, thread_name_prefix="kratos-ahead")
-        return self._threads.submit(contextvars.copy_context().run, call, *args, **kwargs)
 
     # -- transport ---------------------------------------------------------
 

@@ -54,6 +54,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+import bench_instructions
 import bench_prod
 from stack import KRATOS_DIR, NO_RATE_LIMITS, ROOT, Ports, Postgres, Stack, free_port, kratos_db, kratos_version
 
@@ -403,7 +404,7 @@ def bench_postgres(tmp: str) -> Postgres:
 
 
 def run_load(stack: Stack, quick: bool, profile: bool) -> dict:
-    n_fast = 150 if quick else 600
+    n_fast = 150 if quick else 2000  # fewer, and one neighbour's burst moves the CPU figures
     n_signin = 20 if quick else 80
     session_cookie = make_user(stack)
     flow_id, csrf_cookie = make_flow(stack, "login")
@@ -432,8 +433,19 @@ def run_load(stack: Stack, quick: bool, profile: bool) -> dict:
                 lambda result, scenario=scenario, total=total: scenario.run(result, total),
             )
             print(f"  {name} at concurrency {concurrency}: done", file=sys.stderr, flush=True)
+    pages = (
+        ("A", f"/login?flow={flow_id}", csrf_cookie),
+        ("E", "/", ""),
+        ("G", f"/settings?flow={settings_id}", settings_cookie),
+    )
+    instructions = (
+        {name: bench_instructions.per_page(stack, path, cookie) for name, path, cookie in pages}
+        if shutil.which("valgrind") and not quick
+        else {}
+    )
     return {
         "results": results,
+        "instructions": instructions,
         "calls": calls,
         "rss": worker_peak_rss(stack),
         "weights": {
@@ -680,6 +692,17 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
         "Bytes are what a new browser downloads, as it asks (gzip accepted): the UI sends its stylesheet and "
         "scripts gzipped, and its HTML as it is (a proxy in front may compress that too); Kratos's webauthn.js "
         'comes from Kratos. "Total decoded" is the same files uncompressed.',
+    ]
+    lines += ["", "| page | UI instructions per request (cachegrind, in-process) |", "|---|---:|"]
+    lines += [f"| {LABELS[name]} | {count:.2f} million |" for name, count in data["instructions"].items()]
+    lines += [
+        "",
+        "The CPU milliseconds above move by up to a quarter between runs of the same code on this shared "
+        "machine; instructions barely move, so they are the figure to compare two versions of the code by. "
+        "Counted by scripts/bench_instructions.py: the page served in-process by Flask's test client against "
+        "the same Kratos, the HTTP calls to Kratos included, the production server's own work not."
+        if data["instructions"]
+        else "Instructions per request: not counted (no valgrind, or --quick).",
     ]
     rss = data["rss"]
     lines += ["", f"Peak RSS per worker: {', '.join(f'{m:.1f} MB' for m in rss)}"]

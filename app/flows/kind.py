@@ -76,9 +76,6 @@ class FlowKind:
     # Hooks, each optional:
     # a signed-in user asking to start this flow gets this response instead (None: start it);
     when_signed_in: Callable[[], Response] | None = None
-    # starts, before a flow is fetched to be shown, a call `page` will read, so the two overlap
-    # (not before a submission, which may change what it reads);
-    prefetch: Callable[[], None] | None = None
     # adjusts the page for this flow's state;
     page: Callable[[Flow, Page], None] | None = None
     # after a submit answered with the flow again, a response that replaces showing it.

@@ -4,7 +4,6 @@ After recovery the page is only "Set a new password"."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from ..deadline import request_scope
 from ..errors import Page as ErrorPage
 from ..errors import error_page
 from ..i18n import DEFAULT_LOCALE, _l, current_locale, gettext
-from ..kratos import Answer, KratosUnavailable, is_kratos_id
+from ..kratos import KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
 from .kind import Card, FlowKind, Page
 
@@ -57,8 +56,11 @@ ON_WHEN = {
 RECOVERY_METHODS = {"code_recovery", "link_recovery"}
 
 
-def _names(flow: Flow, group: str) -> set[str]:
-    return {str(attrs.get("name")) for node, attrs in flow.inputs() if node.get("group") == group}
+def _names_by_group(flow: Flow) -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for node, attrs in flow.inputs():
+        names.setdefault(str(node.get("group")), set()).add(str(attrs.get("name")))
+    return names
 
 
 def _session_methods() -> set[str]:
@@ -66,41 +68,23 @@ def _session_methods() -> set[str]:
     return {str(m.get("method")) for m in session.get("authentication_methods") or [] if isinstance(m, dict)}
 
 
-def _relabel(flow: Flow, group: str, name: str, label: str) -> None:
-    """Name a button for its action (Kratos calls every one "Save")."""
+def _relabel(flow: Flow, labels: dict[tuple[str, str], str]) -> None:
+    """Name buttons for their action (Kratos calls every one "Save"): {(group, name): label}."""
     for node, attrs in flow.inputs():
-        if node.get("group") == group and attrs.get("name") == name and attrs.get("type") == "submit":
+        label = labels.get((str(node.get("group")), str(attrs.get("name"))))
+        if label is not None and attrs.get("type") == "submit":
             node["meta"] = {**(node.get("meta") or {}), "label": {"text": label, "type": "info"}}
-
-
-def _identity_id() -> str | None:
-    identity_id = str(((g.identity_session or {}).get("identity") or {}).get("id"))
-    return identity_id if is_kratos_id(identity_id) else None
-
-
-def credentials_ahead() -> Future[Answer] | None:
-    """The admin identity asked for now, before the flow: the two waits for Kratos overlap."""
-    identity_id = _identity_id()
-    if identity_id is None:
-        return None
-    client = kratos()
-    return client.ahead(client.get_identity, identity_id, for_request=request_scope())
-
-
-def prefetch() -> None:
-    g.credentials_ahead = credentials_ahead()
 
 
 def identity_credentials() -> dict[str, Any] | None:
     """The signed-in identity's credentials by type (whoami leaves them out), from the admin API;
     Kratos empties every credential's config there, so only types and dates arrive. None: unknown.
-    Asked for ahead when the flow was only fetched; after a submission, now (it may have changed)."""
-    ahead: Future[Answer] | None = g.pop("credentials_ahead", None)
-    identity_id = _identity_id()
-    if identity_id is None:
+    Asked for after the flow: after a submission Kratos's answer may have added a credential."""
+    identity_id = ((g.identity_session or {}).get("identity") or {}).get("id")
+    if not is_kratos_id(str(identity_id)):
         return None
     try:
-        answer = ahead.result() if ahead else kratos().get_identity(identity_id, for_request=request_scope())
+        answer = kratos().get_identity(str(identity_id), for_request=request_scope())
     except KratosUnavailable:
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
@@ -126,11 +110,12 @@ def _state(on: bool, credential: Any) -> str:
 
 
 def cards(flow: Flow, credentials: dict[str, Any] | None = None) -> dict[str, Card]:
+    names_by_group = _names_by_group(flow)
     groups = {str(node.get("group")) for node in flow.nodes}
     credentials = credentials or {}
     found: dict[str, Card] = {}
     for group in groups & set(WHY):
-        names = _names(flow, group)
+        names = names_by_group.get(group, set())
         on = any(name in names for name in ON_WHEN.get(group, ()))
         state = _state(on, credentials.get(group)) if group in ON_WHEN else None
         found[group] = Card(why=WHY[group], state=state, on=on)
@@ -154,21 +139,24 @@ def page(flow: Flow, page: Page) -> None:
         g.identity_session = {**g.identity_session, "identity": identity}
     page.cards = cards(flow, identity_credentials())
     password_on = page.cards.get("password") and page.cards["password"].on
-    _relabel(flow, "profile", "method", gettext("Save email address"))
-    _relabel(flow, "password", "method", gettext("Change password") if password_on else gettext("Set password"))
-    _relabel(flow, "totp", "method", gettext("Verify and turn on"))
+    labels = {
+        ("profile", "method"): gettext("Save email address"),
+        ("password", "method"): gettext("Change password") if password_on else gettext("Set password"),
+        ("totp", "method"): gettext("Verify and turn on"),
+    }
     methods = _session_methods()
     if methods and methods <= RECOVERY_METHODS and request.args.get("show") != "all":
         # Signed in by a recovery code: what the user came for is a new password.
         page.title = gettext("Set a new password")
         page.lead = gettext("Choose a new password for your account. You are signed in, so it takes effect at once.")
         page.only_groups = ("password",)
-        _relabel(flow, "password", "method", gettext("Set new password"))
+        _relabel(flow, {**labels, ("password", "method"): gettext("Set new password")})
         page.links = [
             (page.return_to or url_for("pages.home"), gettext("Continue without changing it")),
             (url_for("flows.settings", show="all"), gettext("All account settings")),
         ]
         return
+    _relabel(flow, labels)
     page.reauthenticate_url = url_for("flows.login", refresh="true", return_to=ui_url(url_for("flows.settings")))
 
 
@@ -208,6 +196,5 @@ KIND = FlowKind(
     requires_session=True,
     cards=True,
     groups=GROUPS,
-    prefetch=prefetch,
     page=page,
 )

@@ -124,4 +124,3 @@ def no_admin_identity(monkeypatch):
     """Settings ask the admin API for credential dates; by default there is no answer, as when
     it is down (tests/unit/test_settings_cards.py asks for them)."""
     monkeypatch.setattr("app.flows.settings.identity_credentials", lambda: None)
-    monkeypatch.setattr("app.flows.settings.credentials_ahead", lambda: None)

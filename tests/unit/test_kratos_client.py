@@ -1,8 +1,10 @@
 """The one HTTP client to Kratos: what it forwards, what it keeps, how it fails."""
 
 import dataclasses
+import json
 import logging
 import socket
+import threading
 
 import ory_client  # noqa: F401 - imported up front so its slow import is not timed below
 import pytest
@@ -11,6 +13,7 @@ from app import create_app
 from app.auth import browser
 from app.config import Settings
 from app.kratos import Browser, KratosClient, KratosUnavailable, OryAdmin
+from page_checks import parse
 
 
 def test_forwards_cookie_user_agent_and_the_client_ip(app, kratos):
@@ -76,18 +79,25 @@ def silent_server():
     return server
 
 
-def test_a_silent_kratos_times_out_into_a_503_page():
-    server = silent_server()
-    url = f"http://127.0.0.1:{server.getsockname()[1]}"
-    app = create_app(Settings(url, url, url, (), 0.3, "ory_kratos_session", ui_url="http://localhost"))
+def signed_in_home_page(kratos_url: str, timeout: float) -> tuple[int, str]:
+    """The home page's status and text for a browser with a session cookie, Kratos at that URL."""
+    app = create_app(
+        Settings(kratos_url, kratos_url, kratos_url, (), timeout, "ory_kratos_session", ui_url="http://localhost")
+    )
     client = app.test_client()
     client.set_cookie("ory_kratos_session", "x")
+    resp = client.get("/")
+    return resp.status_code, " ".join("".join(parse(resp.get_data(as_text=True)).itertext()).split())
+
+
+def test_a_silent_kratos_times_out_into_a_503_page():
+    server = silent_server()
     try:
-        resp = client.get("/")
+        status, text = signed_in_home_page(f"http://127.0.0.1:{server.getsockname()[1]}", 0.3)
     finally:
         server.close()
-    assert resp.status_code == 503
-    assert "could not reach the sign-in service" in resp.get_data(as_text=True)
+    assert status == 503
+    assert "could not reach the sign-in service" in text
 
 
 def test_failures_are_logged_without_query_strings(caplog):
@@ -116,3 +126,73 @@ def test_a_silent_admin_api_times_out_after_one_try():
     finally:
         server.close()
     assert attempts == 1
+
+
+class AnsweringServer:
+    """Answers every request on a connection with `reply`, and counts connections; a reply that
+    says `Connection: close` is followed by closing it."""
+
+    def __init__(self, reply: bytes):
+        self.reply, self.connections = reply, 0
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            buffered = b""
+            while True:
+                while b"\r\n\r\n" not in buffered:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffered += data
+                buffered = buffered.split(b"\r\n\r\n", 1)[1]
+                conn.sendall(self.reply)
+                if b"Connection: close" in self.reply:
+                    return
+
+    def close(self):
+        self.socket.close()
+
+
+def test_an_answer_cut_off_midway_is_a_503_page():
+    # Kratos promised 400 bytes and the connection ended after a few: the page says Kratos could
+    # not be reached (a 503), never a server error.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\nConnection: close\r\n\r\n"
+    server = AnsweringServer(head + b'{"id": "cut')
+    try:
+        status, text = signed_in_home_page(server.url, 2)
+    finally:
+        server.close()
+    assert status == 503
+    assert "could not reach the sign-in service" in text
+
+
+def test_calls_to_kratos_share_kept_alive_connections():
+    # Each page makes up to three calls; a connection opened for each would add a round trip.
+    body = json.dumps({"error": {"code": 401}}).encode()
+    server = AnsweringServer(
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(body), body)
+    )
+    # The same server as two origins, as Kratos's public and admin APIs.
+    client = KratosClient(server.url, server.url.replace("127.0.0.1", "localhost"), 2)
+    try:
+        for _ in range(10):
+            assert client.whoami(Browser()).status == 401
+            assert client.get_identity("9fe10c01-2d73-48a3-a505-62144f6275a5").status == 401
+    finally:
+        server.close()
+    assert server.connections == 2  # one to the public API's origin, one to the admin API's

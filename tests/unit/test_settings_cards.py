@@ -2,11 +2,9 @@
 named for their action, the TOTP secret only on request, backup codes as a download."""
 
 import json
-import threading
 
 from app.flows import settings
-from app.flows.settings import credentials_ahead as real_credentials_ahead  # before conftest stubs them
-from app.flows.settings import identity_credentials as real_identity_credentials
+from app.flows.settings import identity_credentials as real_identity_credentials  # before conftest stubs it
 from page_checks import parse
 from support import recorded
 
@@ -44,7 +42,6 @@ def identity_path() -> str:
 
 def with_credential_dates(monkeypatch):
     monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
-    monkeypatch.setattr(settings, "credentials_ahead", real_credentials_ahead)
 
 
 def password_state(doc) -> str:
@@ -113,29 +110,6 @@ def test_no_codes_no_download(signed_in, kratos):
 
 def test_the_download_needs_a_session(client):
     assert client.get(f"/settings/backup-codes.txt?flow={SETTINGS_ID}").status_code == 303
-
-
-def test_the_credential_dates_are_asked_for_while_kratos_finds_the_flow(signed_in, kratos, monkeypatch):
-    """The settings page waits for Kratos once, not twice: the admin identity is asked for before
-    the flow has been answered (its answer here waits, up to 2 s, until that request arrives)."""
-    with_credential_dates(monkeypatch)
-    asked, flow_waited_for_it = threading.Event(), []
-    identity, flow = recorded("admin_identity"), recorded("settings_flow")
-
-    def identity_answer(request):
-        asked.set()
-        return 200, {}, json.dumps(identity["body"])
-
-    def flow_answer(request):
-        flow_waited_for_it.append(asked.wait(2))
-        return 200, {}, json.dumps(flow["body"])
-
-    kratos.answer_with("GET", identity_path(), identity_answer, admin=True)
-    kratos.answer_with("GET", "/self-service/settings/flows", flow_answer)
-    doc = parse(signed_in.get(f"/settings?flow={flow['body']['id']}").get_data(as_text=True))
-    assert flow_waited_for_it == [True]
-    start, year = on_since()
-    assert password_state(doc).startswith(start) and password_state(doc).endswith(year)
 
 
 def test_after_a_change_the_dates_are_asked_for_once_kratos_has_saved_it(signed_in, kratos, monkeypatch):

@@ -1,0 +1,70 @@
+"""Instructions per page (valgrind's cachegrind): the UI's own work, free of the machine's noise.
+
+On a shared machine the CPU milliseconds of the same code move by a quarter from one run to the
+next (other tenants, caches), so two versions of the code compare badly by them. The count of
+instructions a page takes barely moves. cachegrind counts them in a process that serves the page
+WARM + N times in-process (Flask's test client, against the bench's live Kratos) and in one that
+serves it WARM times; the difference over N is one page. It counts the app and its libraries in
+user space, the HTTP calls to Kratos included; not the production server's own work (granian),
+nor the kernel's.
+
+    python scripts/bench_instructions.py PATH   (the driver valgrind runs; env: the stack's, COOKIE, N)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from urllib.parse import urlsplit
+
+from stack import ROOT, Stack
+
+WARM = 20  # templates compiled, connections open, catalogs read
+PAGES_SERVED = 30
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _refs(stack: Stack, path: str, cookie: str, n: int) -> int:
+    with tempfile.NamedTemporaryFile("r", suffix=".valgrind") as log:
+        valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+        subprocess.run(
+            [*valgrind, f"--log-file={log.name}", sys.executable, __file__, path],
+            env={**stack.ui_environment(), "COOKIE": cookie, "N": str(n)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=600,
+        )
+        found = _REFS.search(log.read())
+    if found is None:
+        raise RuntimeError(f"cachegrind printed no instruction count for {path}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_page(stack: Stack, path: str, cookie: str = "") -> float:
+    """Instructions to serve `path` once, in millions."""
+    return (_refs(stack, path, cookie, PAGES_SERVED) - _refs(stack, path, cookie, 0)) / PAGES_SERVED / 1e6
+
+
+def _drive(path: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    app = create_app()
+    app.config["ACCESS_LOG"] = True  # as under the production server
+    ui = os.environ["UI_URL"]
+    client = app.test_client()
+    for pair in filter(None, os.environ["COOKIE"].split("; ")):
+        name, value = pair.split("=", 1)
+        client.set_cookie(name, value, domain=str(urlsplit(ui).hostname))
+    for _ in range(WARM + int(os.environ["N"])):
+        status = client.get(path, base_url=ui).status_code
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}")
+
+
+if __name__ == "__main__":
+    _drive(sys.argv[1])
