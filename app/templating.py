@@ -83,9 +83,13 @@ def html_attrs(attributes: dict[str, Any]) -> Markup:
     names are the templates' own literals, never data."""
     parts = []
     for name, value in attributes.items():
-        if value is None or value is False or value == "" or isinstance(value, Undefined):
-            continue
-        parts.append(f" {name}" if value is True else f' {name}="{escape(node_value(value))}"')
+        if type(value) is str:  # most values: checked first
+            if value:
+                parts.append(f' {name}="{escape(value)}"')
+        elif value is True:
+            parts.append(f" {name}")
+        elif not (value is None or value is False or value == "" or isinstance(value, Undefined)):
+            parts.append(f' {name}="{escape(node_value(value))}"')
     return Markup("".join(parts))
 
 
