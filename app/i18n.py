@@ -120,10 +120,11 @@ in_context = _pgettext
 
 
 @pass_eval_context
-def _template_gettext(eval_ctx: EvalContext, string: str, **values: Any) -> str:
+def _template_gettext(eval_ctx: EvalContext, string: str, /, **values: Any) -> str:
     """The templates' `_` and `gettext`: what Jinja's newstyle gettext does (the text is a format
     string even without values; escaped where the page is), without the three calls through the
-    template's context that its `_` alias makes for each string."""
+    template's context that its `_` alias makes for each string. Positional-only: a `{% trans %}`
+    block may pass a value of any name."""
     text = _request_catalog()[1].ugettext(string)
     return (Markup(text) if eval_ctx.autoescape else text) % values
 
@@ -333,6 +334,7 @@ def kratos_text(message: Any) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    # Flask-Babel for Jinja's i18n extension ({% trans %}); the strings come from `_catalog`.
     Babel(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         # Jinja fills in the values itself: given none, gettext and _pgettext return the text as it

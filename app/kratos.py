@@ -184,12 +184,12 @@ class _DirectAdapter(HTTPAdapter):
         url = str(request.url)
         origin = url[: url.find("/", url.find("//") + 2)]
         pool = self._pools.get(origin)
-        if pool is None or pool.pool is None:  # a closed pool has no connections left to give
+        if pool is None:  # two origins, fewer than the manager keeps (4): it never drops one of ours
             pool = self._pools[origin] = super().get_connection_with_tls_context(request, verify, proxies, cert)
         return pool
 
     def request_url(self, request: requests.PreparedRequest, proxies: Any) -> str:
-        return request.path_url
+        return request.path_url  # what requests' own answers without a proxy
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
         response = requests.Response()

@@ -693,8 +693,9 @@ def report(data: dict) -> tuple[str, list[tuple[str, bool, str]]]:
         "scripts gzipped, and its HTML as it is (a proxy in front may compress that too); Kratos's webauthn.js "
         'comes from Kratos. "Total decoded" is the same files uncompressed.',
     ]
-    lines += ["", "| page | UI instructions per request (cachegrind, in-process) |", "|---|---:|"]
-    lines += [f"| {LABELS[name]} | {count:.2f} million |" for name, count in data["instructions"].items()]
+    if data["instructions"]:
+        lines += ["", "| page | UI instructions per request (cachegrind, in-process) |", "|---|---:|"]
+        lines += [f"| {LABELS[name]} | {count:.2f} million |" for name, count in data["instructions"].items()]
     lines += [
         "",
         "The CPU milliseconds above move by up to a quarter between runs of the same code on this shared "

@@ -33,7 +33,8 @@ def _refs(stack: Stack, path: str, cookie: str, n: int) -> int:
         valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
         subprocess.run(
             [*valgrind, f"--log-file={log.name}", sys.executable, __file__, path],
-            env={**stack.ui_environment(), "COOKIE": cookie, "N": str(n)},
+            # One hash seed for both counts: string hashing decides the order of sets and dicts.
+            env={**stack.ui_environment(), "COOKIE": cookie, "N": str(n), "PYTHONHASHSEED": "0"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=True,

@@ -193,6 +193,7 @@ def test_calls_to_kratos_share_kept_alive_connections():
         for _ in range(10):
             assert client.whoami(Browser()).status == 401
             assert client.get_identity("9fe10c01-2d73-48a3-a505-62144f6275a5").status == 401
+        assert server.connections == 2  # one to the public API's origin, one to the admin API's
     finally:
+        client.adapter.close()
         server.close()
-    assert server.connections == 2  # one to the public API's origin, one to the admin API's
