@@ -115,34 +115,20 @@ ROUNDS = 3
 
 
 @dataclass
-class Rounds:
-    """A scenario's rounds: latencies, requests and errors pooled, CPU per request the median round's."""
+class Rounds(Result):
+    """A scenario's rounds pooled: latencies, wall time, requests and errors added up (so Result's
+    percentiles and req/s read all of them); CPU per request the median round's."""
 
     runs: list[Result] = field(default_factory=list)
 
-    @property
-    def driver(self) -> str:
-        return self.runs[0].driver
-
-    @property
-    def latencies(self) -> list:
-        return [latency for run in self.runs for latency in run.latencies]
-
-    def pct(self, p: float) -> float:
-        return percentile(self.latencies, p) * 1000
-
-    @property
-    def rps(self) -> float:
-        wall = sum(run.wall for run in self.runs)
-        return len(self.latencies) / wall if wall else 0.0
-
-    @property
-    def errors(self) -> int:
-        return sum(run.errors for run in self.runs)
-
-    @property
-    def kratos_errors(self) -> int:
-        return sum(run.kratos_errors for run in self.runs)
+    def add(self, run: Result) -> None:
+        self.runs.append(run)
+        self.driver = run.driver
+        self.latencies += run.latencies
+        self.errors += run.errors
+        self.kratos_errors += run.kratos_errors
+        self.wall += run.wall
+        self.requests += run.requests
 
     @property
     def ui_ms(self) -> float:
@@ -482,7 +468,7 @@ def run_load(stack: Stack, quick: bool, profile: bool) -> dict:
                     Result(name, concurrency),
                     lambda result, scenario=scenario, total=total: scenario.run(result, total),
                 )
-                results.setdefault((name, concurrency), Rounds()).runs.append(run)
+                results.setdefault((name, concurrency), Rounds(name, concurrency)).add(run)
                 print(f"  round {round_}: {name} at concurrency {concurrency}: done", file=sys.stderr, flush=True)
     pages = (
         ("A", f"/login?flow={flow_id}", csrf_cookie),
