@@ -125,7 +125,7 @@ def _template_gettext(eval_ctx: EvalContext, string: str, /, **values: Any) -> s
     string even without values; escaped where the page is), without the three calls through the
     template's context that its `_` alias makes for each string. Positional-only: a `{% trans %}`
     block may pass a value of any name."""
-    text = _request_catalog()[1].ugettext(string)
+    text = gettext(string)
     return (Markup(text) if eval_ctx.autoescape else text) % values
 
 
@@ -337,8 +337,8 @@ def init_app(app: Flask) -> None:
     # Flask-Babel for Jinja's i18n extension ({% trans %}); the strings come from `_catalog`.
     Babel(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        # Jinja fills in the values itself: given none, gettext and _pgettext return the text as it
-        # is, while our ngettext would fill `num` in a second time.
+        # Jinja fills in the values itself: given none, _pgettext returns the text as it is, while
+        # our ngettext would fill `num` in a second time. Its gettext is replaced just below.
         gettext=gettext,
         ngettext=lambda s, p, n: _request_catalog()[1].ungettext(s, p, n),
         pgettext=_pgettext,
