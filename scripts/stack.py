@@ -87,10 +87,27 @@ def base_environment() -> dict:
     return {k: v for k, v in os.environ.items() if k in _BASE_ENV or k.startswith("LC_")}
 
 
+_handed_out: set[int] = set()
+
+
+def _outgoing_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never handed out before by this process, and below the kernel's range
+    for outgoing connections: a port from bind(0) can be taken as some client's source port, or handed
+    out twice, before the server that was given it binds it."""
+    top = _outgoing_ports_start()
+    for _ in range(1000):
+        port = 10000 + secrets.randbelow(top - 10000) if top > 11000 else 1024 + secrets.randbelow(64512)
+        if port not in _handed_out and not port_in_use(port):
+            _handed_out.add(port)
+            return port
+    raise StackError("found no free port")
 
 
 def port_in_use(port: int) -> bool:
@@ -101,6 +118,15 @@ def port_in_use(port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def _tail(log: Path, lines: int = 8) -> str:
+    """The end of a server's log, so a failure on CI says why without the file."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(line[:400] for line in text.splitlines()[-lines:]) or "(empty log)"
 
 
 def check_free(named: dict) -> None:
@@ -445,9 +471,10 @@ class Stack:
     def _alive(self, name: str) -> None:
         proc = self.procs[name]
         if proc.poll() is not None:
+            log = self.workdir / (name + ".log")
             raise StackError(
                 f"{name} exited with status {proc.returncode}"
-                + ("" if self.output else f"; see {self.workdir / (name + '.log')}")
+                + ("" if self.output else f"; see {log}; it ended:\n{_tail(log)}")
             )
 
     def wait_http(self, name: str, url: str, timeout: float) -> None:
