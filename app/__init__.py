@@ -6,9 +6,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
-from flask import Flask, g
+from flask import Flask
 from werkzeug.wrappers import Response
 
+from . import current
 from .config import ConfigError, Settings
 from .hydra import HydraClient
 from .kratos import KratosClient
@@ -78,8 +79,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.after_request
     def finish(response: Response) -> Response:
         # Kratos's cookies (session, CSRF, continuity) reach the browser only this way.
-        if "browser" in g:
-            for cookie in g.browser.set_cookies:
+        found = current.g().get("browser")
+        if found is not None:
+            for cookie in found.set_cookies:
                 response.headers.add("Set-Cookie", cookie)
         return security.apply_security_headers(response)
 

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from . import outcomes
+from . import current, outcomes
 from .deadline import request_scope
 from .errors import ServiceFailure
 from .i18n import html_lang
@@ -39,26 +39,28 @@ NO_SESSION_ENDPOINTS = frozenset({"static", "health.alive", "health.ready"})
 
 
 def kratos() -> KratosClient:
-    client: KratosClient = current_app.extensions["kratos"]
+    client: KratosClient = current.app().extensions["kratos"]
     return client
 
 
 def rule() -> RedirectRule:
-    redirect_rule: RedirectRule = current_app.extensions["redirects"]
+    redirect_rule: RedirectRule = current.app().extensions["redirects"]
     return redirect_rule
 
 
 def browser() -> Browser:
     """The browser behind this request, as the Kratos client needs it (built once per request)."""
-    if "browser" not in g:
-        g.browser = Browser(
-            cookies=dict(request.cookies),
-            user_agent=request.headers.get("User-Agent"),
-            client_ip=request.remote_addr,
+    here = current.g()
+    found: Browser | None = here.get("browser")
+    if found is None:
+        this = current.request()
+        here.browser = found = Browser(
+            cookies=dict(this.cookies),
+            user_agent=this.headers.get("User-Agent"),
+            client_ip=this.remote_addr,
             for_request=request_scope(),
             accept_language=html_lang(),
         )
-    found: Browser = g.browser
     return found
 
 
@@ -90,19 +92,20 @@ def load_session() -> None:
 
     A request with no Kratos session cookie costs no call to Kratos.
     """
-    g.identity_session = None
-    g.session_redirect = None
-    if request.endpoint in NO_SESSION_ENDPOINTS:
+    here, this = current.g(), current.request()
+    here.identity_session = None
+    here.session_redirect = None
+    if this.endpoint in NO_SESSION_ENDPOINTS:
         return
-    if current_app.config["SETTINGS"].session_cookie_name not in request.cookies:
+    if current.app().config["SETTINGS"].session_cookie_name not in this.cookies:
         return
     outcome = outcomes.interpret(kratos().whoami(browser()))
     body = outcomes.success_body(outcome)
     if body is not None:
-        g.identity_session = extend_if_expiring(body)
+        here.identity_session = extend_if_expiring(body)
     elif isinstance(outcome, Redirect) and rule().from_ory(outcome.url):
         # session_aal2_required: signed in, but a second factor is owed; afterwards, back here.
-        g.session_redirect = with_return_to(outcome.url, this_page())
+        here.session_redirect = with_return_to(outcome.url, this_page())
     elif isinstance(outcome, outcomes.Failure) and outcome.kratos_broke:
         raise ServiceFailure(outcome)
 

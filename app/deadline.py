@@ -11,8 +11,9 @@ import math
 import re
 import time
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, request
 
+from . import current
 from .kratos import RequestScope
 from .logs import request_id
 
@@ -39,10 +40,11 @@ def arrived(offered: str | None, trusted: bool, *, wall: float, monotonic: float
 
 def request_scope() -> RequestScope:
     """What this request's calls to Kratos and Hydra carry: its id and its deadline (none outside a request)."""
-    if not has_request_context():
+    this = current.request_or_none()
+    if this is None:
         return RequestScope()
     # On the request's environ, not `g`: an app context can outlive one request.
-    scope: RequestScope | None = request.environ.get("ui.ory_scope")
+    scope: RequestScope | None = this.environ.get("ui.ory_scope")
     if scope is None:
         settings = current_app.config["SETTINGS"]
         now = time.monotonic()

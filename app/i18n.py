@@ -24,7 +24,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.support import Translations
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, redirect, request, url_for
 from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_babel.speaklater import LazyString  # type: ignore[import-untyped]
 from jinja2 import Undefined, pass_eval_context
@@ -32,6 +32,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from . import current
 from .kratos import is_kratos_id
 from .redirects import RedirectRule
 
@@ -84,10 +85,11 @@ def _catalog(locale: str) -> Any:
 
 
 def _request_catalog() -> tuple[str, Any]:
-    if not has_request_context():
+    this = current.request_or_none()
+    if this is None:
         return DEFAULT_LOCALE, _catalog(DEFAULT_LOCALE)
     # On the request's environ, not `g`: an app context can outlive one request.
-    environ = request.environ
+    environ = this.environ
     found: tuple[str, Any] | None = environ.get("ui.catalog")
     if found is None:
         locale = select_locale()

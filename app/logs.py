@@ -18,7 +18,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, has_request_context, request
+
+from . import current
 
 HEADER = "X-Request-ID"
 # A proxy's id is kept only when it is short and cannot forge a field or a line.
@@ -34,13 +36,15 @@ access_log = logging.getLogger("app.access")
 
 def request_id() -> str:
     """This request's id ('-' outside a request): a trusted proxy's X-Request-ID, else a new one."""
-    if not has_request_context():
+    this = current.request_or_none()
+    if this is None:
         return "-"
-    if "request_id" not in g:
-        offered = request.headers.get(HEADER, "")
-        trusted = current_app.config["SETTINGS"].trusted_proxies > 0
-        g.request_id = offered if trusted and _SAFE_ID.fullmatch(offered) else uuid.uuid4().hex
-    chosen: str = g.request_id
+    here = current.g()
+    chosen: str | None = here.get("request_id")
+    if chosen is None:
+        offered = this.headers.get(HEADER, "")
+        trusted = current.app().config["SETTINGS"].trusted_proxies > 0
+        here.request_id = chosen = offered if trusted and _SAFE_ID.fullmatch(offered) else uuid.uuid4().hex
     return chosen
 
 
@@ -154,18 +158,19 @@ def init_app(app: Flask) -> None:
 
 def _start() -> None:
     request_id()
-    g.request_started = time.perf_counter()
+    current.g().request_started = time.perf_counter()
 
 
 def _finish(response: Response) -> Response:
     response.headers[HEADER] = request_id()
-    if current_app.config.get("ACCESS_LOG"):  # set by the servers' entry points (app.wsgi, python -m app)
-        elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+    if current.app().config.get("ACCESS_LOG"):  # set by the servers' entry points (app.wsgi, python -m app)
+        elapsed = time.perf_counter() - current.g().get("request_started", time.perf_counter())
+        this = current.request()
         access_log.info(
             ACCESS_FORMAT,
             {
-                "m": request.method,
-                "U": request.path,
+                "m": this.method,
+                "U": this.path,
                 "s": response.status_code,
                 "B": "-" if response.content_length is None else response.content_length,
                 "M": int(elapsed * 1000),

@@ -9,6 +9,7 @@ from flask import Response, current_app, g, request
 from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
+from . import current
 from .branding import image_origins
 from .config import Settings
 from .i18n import gettext
@@ -16,9 +17,10 @@ from .redirects import RedirectRule
 
 
 def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    nonce: str = g.csp_nonce
+    here = current.g()
+    nonce: str | None = here.get("csp_nonce")
+    if nonce is None:
+        here.csp_nonce = nonce = secrets.token_urlsafe(16)
     return nonce
 
 
@@ -68,18 +70,18 @@ def allow_image(*origins: str | None) -> None:
 
 
 def apply_security_headers(response: BaseResponse) -> BaseResponse:
-    headers = response.headers
-    extra = "".join(f" {origin}" for origin in sorted(g.get("form_action_extra", ())))
-    images = "".join(f" {origin}" for origin in sorted(g.get("img_src_extra", ())))
+    headers, here = response.headers, current.g()
+    extra = "".join(f" {origin}" for origin in sorted(here.get("form_action_extra", ())))
+    images = "".join(f" {origin}" for origin in sorted(here.get("img_src_extra", ())))
     headers.setdefault(
         "Content-Security-Policy",
-        current_app.config["CSP"].format(nonce=csp_nonce(), form_action=extra, img_src=images),
+        current.app().config["CSP"].format(nonce=csp_nonce(), form_action=extra, img_src=images),
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.endpoint not in ("static", "branding.theme"):
+    if current.request().endpoint not in ("static", "branding.theme"):
         # Flow and session pages hold CSRF tokens and personal data.
         headers["Cache-Control"] = "no-store"
     return response

@@ -4,10 +4,11 @@ from Kratos's data, and the UI's own words, do not change with them."""
 from collections import OrderedDict
 
 import pytest
-from flask import render_template_string
+from flask import current_app, g, render_template_string, request
+from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 
-from app import i18n
-from app.templating import PageEnvironment
+from app import current, i18n
+from app.templating import PageContext, PageEnvironment
 
 
 @pytest.fixture
@@ -41,8 +42,57 @@ def test_the_app_renders_with_these_lookups_and_strings(app):
     # The tests above pass with Jinja's own lookups too: these say the app's pages use the faster ones.
     assert isinstance(app.jinja_env, PageEnvironment)
     assert type(app.jinja_env.cache) is dict  # kept in a plain dict, no LRU lock per lookup
+    assert app.jinja_env.context_class is PageContext
     assert app.jinja_env.globals["_"] is app.jinja_env.globals["gettext"] is i18n._template_gettext
 
 
 def test_a_trans_block_may_pass_a_value_of_any_name(render):
     assert render("{% trans string=s %}Hello {{ string }}{% endtrans %}", s="<you>") == "Hello &lt;you&gt;"
+
+
+def test_functions_and_macros_are_called_as_jinja_calls_them(render):
+    @pass_context
+    def sees_context(context, suffix):
+        return context["who"] + suffix
+
+    @pass_eval_context
+    def sees_autoescape(eval_ctx):
+        return eval_ctx.autoescape
+
+    @pass_environment
+    def sees_environment(environment):
+        return type(environment).__name__
+
+    def plain(*args, **kwargs):
+        return f"{args}{','.join(sorted(kwargs))}"
+
+    def stops():
+        raise StopIteration
+
+    values = dict(
+        sees_context=sees_context, sees_autoescape=sees_autoescape, sees_environment=sees_environment, plain=plain
+    )
+    # Inside a loop and a block Jinja passes the names set there, for a pass_context function to
+    # see; they never reach a plain function.
+    source = (
+        "{% block b %}{% for x in ['you'] %}{% set who = x %}{{ sees_context('!') }}|{{ plain(1, a=2) }}"
+        "{% endfor %}{% endblock %}|{{ sees_autoescape() }}|{{ sees_environment() }}"
+    )
+    assert render(source, **values) == "you!|(1,)a|True|PageEnvironment"
+    stock = Environment(autoescape=True)
+    assert stock.from_string(source).render(**values) == "you!|(1,)a|True|Environment"
+    assert render("[{{ stops() }}]", stops=stops) == stock.from_string("[{{ stops() }}]").render(stops=stops) == "[]"
+    macros = "{% macro m(x, y=2) %}{{ x }}{{ y }}{{ caller() if caller }}{% endmacro %}"
+    source = macros + "{{ m(1) }}|{{ m(1, y=3) }}|{% call m(0) %}c{% endcall %}"
+    assert render(source) == stock.from_string(source).render() == "12|13|02c"
+
+
+def test_the_requests_objects_are_the_ones_flasks_proxies_give(app):
+    with app.test_request_context("/settings?flow=x"):
+        assert current.request() is request._get_current_object()
+        assert current.g() is g._get_current_object()
+        assert current.app() is current_app._get_current_object()
+    with app.app_context():
+        assert current.request_or_none() is None
+        with pytest.raises(RuntimeError):
+            current.request()
