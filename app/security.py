@@ -69,18 +69,27 @@ def allow_image(*origins: str | None) -> None:
     g.setdefault("img_src_extra", set()).update(o for o in origins if o)
 
 
+# Sent with every answer unless its view set its own.
+_FIXED_HEADERS = (
+    ("x-content-type-options", "X-Content-Type-Options", "nosniff"),
+    ("referrer-policy", "Referrer-Policy", "no-referrer"),
+    ("x-frame-options", "X-Frame-Options", "DENY"),
+    ("cross-origin-opener-policy", "Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def apply_security_headers(response: BaseResponse) -> BaseResponse:
     headers, here = response.headers, current.g()
-    extra = "".join(f" {origin}" for origin in sorted(here.get("form_action_extra", ())))
-    images = "".join(f" {origin}" for origin in sorted(here.get("img_src_extra", ())))
-    headers.setdefault(
-        "Content-Security-Policy",
-        current.app().config["CSP"].format(nonce=csp_nonce(), form_action=extra, img_src=images),
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # The names read once: werkzeug's setdefault and `in` raise and catch an exception per absent name.
+    present = {name.lower() for name in headers.keys()}
+    if "content-security-policy" not in present:
+        extra = "".join(f" {origin}" for origin in sorted(here.get("form_action_extra", ())))
+        images = "".join(f" {origin}" for origin in sorted(here.get("img_src_extra", ())))
+        policy = current.app().config["CSP"].format(nonce=csp_nonce(), form_action=extra, img_src=images)
+        headers.add("Content-Security-Policy", policy)
+    for lowered, name, value in _FIXED_HEADERS:
+        if lowered not in present:
+            headers.add(name, value)
     if current.request().endpoint not in ("static", "branding.theme"):
         # Flow and session pages hold CSRF tokens and personal data.
         headers["Cache-Control"] = "no-store"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections import ChainMap
 from collections.abc import Callable, MutableMapping
-from types import FunctionType
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from flask import Flask, g, url_for
 from flask.templating import Environment
-from jinja2 import Undefined
+from jinja2 import Undefined, pass_eval_context
 from jinja2.runtime import Context, Macro
 from markupsafe import Markup, escape
 
@@ -32,14 +32,27 @@ class _Globals(ChainMap[str, Any]):
         # page's, which through ChainMap's view was ~50 µs a page.
         return set().union(*self.maps)
 
+    def __getitem__(self, key: str) -> Any:
+        # Each render copies the globals into a dict; ChainMap's own raised and caught a KeyError
+        # in the template's (empty) map for every one of them.
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
+
 
 class PageContext(Context):
     """Jinja's context, with a shorter way through `call` for what templates call most: plain
-    functions and macros (~90 calls a settings page). Jinja's own looks for a pass_context mark on
-    the callable and on its `__call__` each time; these have neither, unless decorated."""
+    functions, the UI's `_` and macros (~90 calls a settings page). Jinja's own probes the callable
+    and its `__call__` for a pass-arg mark each time; these have no `__call__` of their own."""
 
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if type(__obj) not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
+        if type(__obj) not in _PLAIN_CALLABLES:
+            return super().call(__obj, *args, **kwargs)
+        pass_arg = getattr(__obj, "jinja_pass_arg", None)
+        if pass_arg is _EVAL_CONTEXT:
+            args = (__self.eval_ctx, *args)
+        elif pass_arg is not None:  # the context (it must see the loop's and block's names) or environment
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
@@ -51,7 +64,9 @@ class PageContext(Context):
             )
 
 
-_PLAIN_CALLABLES = frozenset((FunctionType, Macro))
+_PLAIN_CALLABLES = frozenset((FunctionType, MethodType, BuiltinFunctionType, Macro))
+# Jinja's mark for a pass_eval_context function, read off one rather than from its private enum.
+_EVAL_CONTEXT = pass_eval_context(lambda: None).jinja_pass_arg  # type: ignore[attr-defined]
 
 
 class PageEnvironment(Environment):

@@ -57,7 +57,21 @@ def test_security_headers_on_every_page(client, kratos, path):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
     assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert resp.headers["Cache-Control"] == "no-store"
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"):
+        assert len(resp.headers.getlist(name)) == 1, name
+
+
+def test_a_pages_own_security_header_is_kept_not_doubled(app, client):
+    @app.get("/own-headers")
+    def own_headers():
+        return "x", {"Content-Security-Policy": "default-src 'none'", "X-Frame-Options": "SAMEORIGIN"}
+
+    resp = client.get("/own-headers")
+    assert resp.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert resp.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_pages_have_no_inline_handlers_or_styles(client):
