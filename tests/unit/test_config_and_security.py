@@ -66,7 +66,7 @@ def test_security_headers_on_every_page(client, kratos, path):
 def test_a_pages_own_security_header_is_kept_not_doubled(app, client):
     @app.get("/own-headers")
     def own_headers():
-        return "x", {"Content-Security-Policy": "default-src 'none'", "X-Frame-Options": "SAMEORIGIN"}
+        return "x", {"content-security-policy": "default-src 'none'", "X-FRAME-OPTIONS": "SAMEORIGIN"}
 
     resp = client.get("/own-headers")
     assert resp.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]

@@ -1,8 +1,10 @@
 """The templates' faster lookups and strings answer exactly as Jinja's own: what a page shows
 from Kratos's data, and the UI's own words, do not change with them."""
 
+import importlib
 from collections import OrderedDict
 
+import flask.globals
 import pytest
 from flask import current_app, g, render_template_string, request
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
@@ -87,12 +89,29 @@ def test_functions_and_macros_are_called_as_jinja_calls_them(render):
     assert render(source) == stock.from_string(source).render() == "12|13|02c"
 
 
-def test_the_requests_objects_are_the_ones_flasks_proxies_give(app):
+@pytest.fixture(params=["context variables", "proxies"])
+def current_module(request, monkeypatch):
+    """app.current as it is, and as it would be on a Flask without the context variables it reads."""
+    if request.param == "proxies":
+        monkeypatch.delattr(flask.globals, "_cv_request")
+        importlib.reload(current)
+        assert current._cv_request is None
+    yield current
+    monkeypatch.undo()
+    importlib.reload(current)
+
+
+def test_the_requests_objects_are_the_ones_flasks_proxies_give(app, current_module):
     with app.test_request_context("/settings?flow=x"):
-        assert current.request() is request._get_current_object()
-        assert current.g() is g._get_current_object()
-        assert current.app() is current_app._get_current_object()
+        assert current_module.request() is request._get_current_object()
+        assert current_module.g() is g._get_current_object()
+        assert current_module.app() is current_app._get_current_object()
     with app.app_context():
-        assert current.request_or_none() is None
+        assert current_module.request_or_none() is None
         with pytest.raises(RuntimeError):
-            current.request()
+            current_module.request()
+        assert current_module.g() is g._get_current_object()
+        assert current_module.app() is app
+    for outside in (current_module.request, current_module.g, current_module.app):
+        with pytest.raises(RuntimeError):
+            outside()
