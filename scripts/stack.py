@@ -90,20 +90,32 @@ def base_environment() -> dict:
 _handed_out: set[int] = set()
 
 
-def _outgoing_ports_start() -> int:
+def outgoing_ports() -> tuple[int, int]:
+    """The kernel's range for the source ports of outgoing connections."""
     try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[:2]
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+# Above every port browsers refuse to connect to (the highest, 10080, is Chromium's and Firefox's).
+LOWEST_PORT = 10100
+
+
+def _port_ranges() -> list[range]:
+    low, high = outgoing_ports()
+    outside = [r for r in (range(LOWEST_PORT, low), range(high + 1, 65536)) if len(r) >= 1000]
+    return outside or [range(LOWEST_PORT, 65536)]  # a kernel that takes nearly all: no way around it
 
 
 def free_port() -> int:
-    """A port nothing listens on, never handed out before by this process, and below the kernel's range
-    for outgoing connections: a port from bind(0) can be taken as some client's source port, or handed
-    out twice, before the server that was given it binds it."""
-    top = _outgoing_ports_start()
+    """A port nothing listens on, never handed out before by this process, outside the kernel's range
+    for outgoing connections and above the ports browsers refuse: a port from bind(0) can be taken as
+    some client's source port, or handed out twice, before the server that was given it binds it."""
+    candidates = [port for ports in _port_ranges() for port in ports]
     for _ in range(1000):
-        port = 10000 + secrets.randbelow(top - 10000) if top > 11000 else 1024 + secrets.randbelow(64512)
+        port = secrets.choice(candidates)
         if port not in _handed_out and not port_in_use(port):
             _handed_out.add(port)
             return port
