@@ -118,6 +118,9 @@ def test_a_request_that_queued_past_kratos_timeout_gets_the_503_page_and_kratos_
     assert kratos_requests(stack, "GET", "/sessions/whoami") == asked + 1
 
 
+RACED = {"settings_concurrent_update"}
+
+
 def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_version):
     """The unit tests' fixtures for this Kratos version are reproducible from it by the script in the repo."""
     from record_fixtures import record
@@ -126,9 +129,12 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_versio
     fixtures = fixtures_dir(kratos_version)
     assert sorted(p.stem for p in fixtures.glob("*.json")) == sorted(names), f"`make fixtures` for {kratos_version}"
 
-    def shape(record):
+    def shape(name, record):
         body = record["body"]
         nodes = body.get("ui", {}).get("nodes", []) if isinstance(body, dict) else []
+        # The losing side of a race: whether Kratos had set the session cookie again before the
+        # rollback depends on where the race was lost (seen both ways on v1.3.1). The UI relays either.
+        cookies = [] if name in RACED else [c.split("=")[0].split("_")[0] for c in record["set_cookie"]]
         return (
             record["status"],
             sorted(body)
@@ -138,13 +144,13 @@ def test_recorded_fixtures_match_what_kratos_answers_now(tmp_path, kratos_versio
             else body,
             (body.get("error") or {}).get("id") if isinstance(body, dict) else None,
             [(n["type"], n["group"], n["attributes"].get("name") or n["attributes"].get("id")) for n in nodes],
-            [c.split("=")[0].split("_")[0] for c in record["set_cookie"]],
+            cookies,
         )
 
     for name in names:
         fresh = json.loads((tmp_path / f"{name}.json").read_text())
         committed = json.loads((fixtures / f"{name}.json").read_text())
-        assert shape(fresh) == shape(committed), name
+        assert shape(name, fresh) == shape(name, committed), name
 
 
 # -- make dev -------------------------------------------------------------------
