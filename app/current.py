@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Request, current_app, has_request_context
 from flask import g as _g
 from flask import request as _request
-from flask.ctx import _AppCtxGlobals
+from flask.ctx import AppContext, _AppCtxGlobals
 
 try:  # what has_request_context() and the proxies read, Flask 2.2 to 3.1
     from flask.globals import _cv_app, _cv_request
@@ -31,19 +31,16 @@ def request() -> Request:
     return found
 
 
-def g() -> _AppCtxGlobals:
-    if _cv_app is None:
-        return _g._get_current_object()
+def _app_context() -> AppContext:
     context = _cv_app.get(None)
     if context is None:
         raise RuntimeError("Working outside of application context.")
-    return context.g
+    return context
+
+
+def g() -> _AppCtxGlobals:
+    return _g._get_current_object() if _cv_app is None else _app_context().g
 
 
 def app() -> Flask:
-    if _cv_app is None:
-        return current_app._get_current_object()
-    context = _cv_app.get(None)
-    if context is None:
-        raise RuntimeError("Working outside of application context.")
-    return context.app
+    return current_app._get_current_object() if _cv_app is None else _app_context().app
