@@ -13,6 +13,7 @@ passes the caller's environment through, to Kratos and the UI.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -103,19 +104,20 @@ def outgoing_ports() -> tuple[int, int]:
 LOWEST_PORT = 10100
 
 
-def _port_ranges() -> list[range]:
+@functools.cache
+def _port_candidates() -> tuple[int, ...]:
     low, high = outgoing_ports()
     outside = [r for r in (range(LOWEST_PORT, low), range(high + 1, 65536)) if len(r) >= 1000]
-    return outside or [range(LOWEST_PORT, 65536)]  # a kernel that takes nearly all: no way around it
+    ranges = outside or [range(LOWEST_PORT, 65536)]  # a kernel that takes nearly all: no way around it
+    return tuple(port for ports in ranges for port in ports)
 
 
 def free_port() -> int:
     """A port nothing listens on, never handed out before by this process, outside the kernel's range
     for outgoing connections and above the ports browsers refuse: a port from bind(0) can be taken as
     some client's source port, or handed out twice, before the server that was given it binds it."""
-    candidates = [port for ports in _port_ranges() for port in ports]
     for _ in range(1000):
-        port = secrets.choice(candidates)
+        port = secrets.choice(_port_candidates())
         if port not in _handed_out and not port_in_use(port):
             _handed_out.add(port)
             return port
