@@ -85,8 +85,9 @@ def record_code_flow(r: Recorder, kind: str, success_name: str, mails: int) -> i
 def concurrent_update(r: Recorder) -> requests.Response:
     """Kratos's answer when two changes of one identity meet in its database (ory/x's
     ErrConcurrentUpdate: a serialization failure, rolled back). Provoked with profile changes sent
-    at once on several settings flows: in-memory SQLite lets one through at a time."""
-    for _ in range(50):
+    at once on several settings flows: in-memory SQLite lets one through at a time. Kratos v26
+    loses the race in about 1 try in 10 here (v1.3.1 in most), fewer on a busy machine: hence the tries."""
+    for _ in range(400):
         flows = [
             r.browser.get(r.stack.public_url + "/self-service/settings/browser", headers=JSON).json() for _ in range(8)
         ]
@@ -107,9 +108,13 @@ def concurrent_update(r: Recorder) -> requests.Response:
         for thread in threads:
             thread.join()
         for answer in answers:
-            if answer.status_code == 400 and "ui" not in answer.json():
+            try:
+                body = answer.json()
+            except ValueError:  # v1.3.1 sometimes writes `null` after the error: two documents
+                continue
+            if answer.status_code == 400 and "ui" not in body:
                 return answer
-    sys.exit("record: Kratos answered no concurrent update to 400 changes sent at once")
+    sys.exit("record: Kratos answered no concurrent update to 3200 changes sent 8 at once")
 
 
 def record_all(stack: Stack, out: Path) -> list[str]:
