@@ -3,8 +3,10 @@
 import dataclasses
 import json
 import logging
+import os
 import socket
 import threading
+import time
 
 import ory_client  # noqa: F401 - imported up front so its slow import is not timed below
 import pytest
@@ -128,12 +130,16 @@ def test_a_silent_admin_api_times_out_after_one_try():
     assert attempts == 1
 
 
-class AnsweringServer:
-    """Answers every request on a connection with `reply`, and counts connections; a reply that
-    says `Connection: close` is followed by closing it."""
+class ScriptedServer:
+    """Answers the n-th request with `replies[n]` (the last one after that), records each request's
+    head and body, and counts connections. It closes a connection after a reply that says
+    `Connection: close`, and after the requests numbered in `close_after` without saying so, as a
+    server whose idle timeout passed."""
 
-    def __init__(self, reply: bytes):
-        self.reply, self.connections = reply, 0
+    def __init__(self, replies: list[bytes], close_after: frozenset[int] = frozenset()):
+        self.replies, self.close_after = replies, close_after
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.connections = 0
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
         self.socket.listen(8)
@@ -158,9 +164,18 @@ class AnsweringServer:
                     if not data:
                         return
                     buffered += data
-                buffered = buffered.split(b"\r\n\r\n", 1)[1]
-                conn.sendall(self.reply)
-                if b"Connection: close" in self.reply:
+                head, buffered = buffered.split(b"\r\n\r\n", 1)
+                line, *fields = head.decode("latin-1").split("\r\n")
+                headers = {name.lower(): value.strip() for name, _, value in (f.partition(":") for f in fields)}
+                length = int(headers.get("content-length", "0"))
+                while len(buffered) < length:
+                    buffered += conn.recv(65536)
+                body, buffered = buffered[:length], buffered[length:]
+                number = len(self.requests)
+                self.requests.append((line, headers, body))
+                reply = self.replies[min(number, len(self.replies) - 1)]
+                conn.sendall(reply)
+                if number in self.close_after or b"Connection: close" in reply:
                     return
 
     def close(self):
@@ -171,7 +186,7 @@ def test_an_answer_cut_off_midway_is_a_503_page():
     # Kratos promised 400 bytes and the connection ended after a few: the page says Kratos could
     # not be reached (a 503), never a server error.
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\nConnection: close\r\n\r\n"
-    server = AnsweringServer(head + b'{"id": "cut')
+    server = ScriptedServer([head + b'{"id": "cut'])
     try:
         status, text = signed_in_home_page(server.url, 2)
     finally:
@@ -183,9 +198,11 @@ def test_an_answer_cut_off_midway_is_a_503_page():
 def test_calls_to_kratos_share_kept_alive_connections():
     # Each page makes up to three calls; a connection opened for each would add a round trip.
     body = json.dumps({"error": {"code": 401}}).encode()
-    server = AnsweringServer(
-        b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-        % (len(body), body)
+    server = ScriptedServer(
+        [
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(body), body)
+        ]
     )
     # The same server as two origins, as Kratos's public and admin APIs.
     client = KratosClient(server.url, server.url.replace("127.0.0.1", "localhost"), 2)
@@ -197,3 +214,156 @@ def test_calls_to_kratos_share_kept_alive_connections():
     finally:
         client.adapter.close()
         server.close()
+
+
+def json_reply(body: dict, *extra_headers: str) -> bytes:
+    data = json.dumps(body).encode()
+    head = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {len(data)}", *extra_headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + data
+
+
+def test_an_answer_in_chunks_is_read_whole():
+    # Kratos (Go) sends a large flow, as a settings flow is, in chunks.
+    flow = {"id": "f", "ui": {"nodes": [{"type": "input", "attributes": {"name": f"n{i}"}} for i in range(300)]}}
+    data = json.dumps(flow).encode()
+    third = len(data) // 3
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (data[:third], data[third:-5], data[-5:]))
+    server = ScriptedServer(
+        [
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + chunks
+            + b"0\r\n\r\n"
+        ]
+    )
+    client = KratosClient(server.url, server.url, 2)
+    try:
+        answer = client.get_flow(Browser(), "settings", "9fe10c01-2d73-48a3-a505-62144f6275a5")
+    finally:
+        client.adapter.close()
+        server.close()
+    assert answer.status == 200
+    assert answer.body == flow
+
+
+def test_every_cookie_of_one_answer_reaches_the_browser_in_order():
+    server = ScriptedServer(
+        [
+            json_reply(
+                {},
+                "Set-Cookie: csrf_token_1=abc; Path=/; HttpOnly",
+                "Set-Cookie: ory_kratos_session=s3; Path=/; HttpOnly; SameSite=Lax",
+                "set-cookie: gone=; Max-Age=0",
+            )
+        ]
+    )
+    client = KratosClient(server.url, server.url, 2)
+    browser_ = Browser(cookies={"gone": "1"})
+    try:
+        client.whoami(browser_)
+    finally:
+        client.adapter.close()
+        server.close()
+    assert browser_.set_cookies == [
+        "csrf_token_1=abc; Path=/; HttpOnly",
+        "ory_kratos_session=s3; Path=/; HttpOnly; SameSite=Lax",
+        "gone=; Max-Age=0",
+    ]
+    assert browser_.cookies == {"csrf_token_1": "abc", "ory_kratos_session": "s3"}
+
+
+def test_an_interim_answer_before_kratos_answers_is_not_taken_for_it():
+    server = ScriptedServer(
+        [b"HTTP/1.1 100 Continue\r\nSet-Cookie: interim=1\r\n\r\n" + json_reply({"final": True}, "Set-Cookie: a=1")]
+    )
+    client = KratosClient(server.url, server.url, 2)
+    browser_ = Browser()
+    try:
+        answer = client.whoami(browser_)
+    finally:
+        client.adapter.close()
+        server.close()
+    assert (answer.status, answer.body) == (200, {"final": True})
+    assert browser_.set_cookies == ["a=1"]
+
+
+def test_a_kept_connection_kratos_closed_meanwhile_is_replaced_unnoticed():
+    # Kratos drops an idle connection without a word; the next call gets its answer on a new one.
+    server = ScriptedServer([json_reply({"n": 1}), json_reply({"n": 2})], close_after=frozenset({0}))
+    client = KratosClient(server.url, server.url, 2)
+    try:
+        assert client.whoami(Browser()).body == {"n": 1}
+        time.sleep(0.1)
+        assert client.whoami(Browser()).body == {"n": 2}
+    finally:
+        client.adapter.close()
+        server.close()
+    assert server.connections == 2
+
+
+def test_each_call_on_a_kept_connection_sends_its_own_method_and_body():
+    # One connection serves calls of every kind in turn: nothing of a form post stays for the next call.
+    server = ScriptedServer([json_reply({})])
+    client = KratosClient(server.url, server.url, 2)
+    session_id = "9fe10c01-2d73-48a3-a505-62144f6275a5"
+    try:
+        client.submit_flow(Browser(cookies={"csrf_token_1": "t"}), "login", session_id, [("identifier", "a@b.c")])
+        client.whoami(Browser())
+        client.revoke_my_session(Browser(), session_id)
+        client.extend_session(session_id)
+        client.get_flow(Browser(), "login", session_id)
+        # A body over 1 MiB, where libcurl would otherwise ask first and wait a second for "continue".
+        client.submit_flow(Browser(), "settings", session_id, [("traits.bio", "x" * 1_100_000)])
+    finally:
+        client.adapter.close()
+        server.close()
+    assert server.connections == 1
+    lines = [line for line, _, _ in server.requests]
+    assert lines == [
+        f"POST /self-service/login?flow={session_id} HTTP/1.1",
+        "GET /sessions/whoami HTTP/1.1",
+        f"DELETE /sessions/{session_id} HTTP/1.1",
+        f"PATCH /admin/sessions/{session_id}/extend HTTP/1.1",
+        f"GET /self-service/login/flows?id={session_id} HTTP/1.1",
+        f"POST /self-service/settings?flow={session_id} HTTP/1.1",
+    ]
+    (_, posted, form), *others, (_, large, large_form) = server.requests
+    assert "expect" not in large and len(large_form) == int(large["content-length"]) > 1_100_000
+    assert form == b"identifier=a%40b.c"
+    assert posted["content-type"] == "application/x-www-form-urlencoded"
+    assert posted["content-length"] == str(len(form))
+    assert posted["cookie"] == "csrf_token_1=t"
+    assert "expect" not in posted  # no 100-continue round trip
+    assert all(body == b"" and "content-type" not in headers for _, headers, body in others)
+    assert [headers.get("content-length") for _, headers, _ in others] == [None, "0", "0", None]
+
+
+def test_proxy_settings_in_the_environment_do_not_reroute_calls(monkeypatch):
+    # Kratos is reached directly: a proxy meant for the app's other traffic is not in the way.
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    server = ScriptedServer([json_reply({"direct": True})])
+    client = KratosClient(server.url, server.url, 2)
+    try:
+        assert client.whoami(Browser()).body == {"direct": True}
+    finally:
+        client.adapter.close()
+        server.close()
+
+
+def test_a_forked_worker_opens_connections_of_its_own():
+    # A server that forks workers after the app made a call must not share that call's socket.
+    server = ScriptedServer([json_reply({"ok": True})])
+    client = KratosClient(server.url, server.url, 2)
+    try:
+        assert client.whoami(Browser()).status == 200
+        pid = os.fork()
+        if pid == 0:  # the worker
+            os._exit(0 if client.whoami(Browser()).body == {"ok": True} else 1)
+        _, status = os.waitpid(pid, 0)
+        assert client.whoami(Browser()).status == 200  # the parent's own connection still serves it
+    finally:
+        client.adapter.close()
+        server.close()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert server.connections == 2
+    assert len(server.requests) == 3

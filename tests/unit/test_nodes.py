@@ -5,6 +5,7 @@ import copy
 import pytest
 from flask import render_template_string
 
+from page_checks import parse
 from support import recorded
 
 RENDER = '{% import "macros/nodes.html" as ui %}{{ ui.nodes(nodes) }}'
@@ -65,6 +66,23 @@ def test_everything_kratos_sends_is_escaped(render):
     html = render([ident])
     assert "<script>alert(1)" not in html and "<b>ID</b>" not in html
     assert "&lt;b&gt;ID&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'a" autofocus onfocus="alert(1)',  # a quote left as it is would end the attribute
+        "Tom &amp; Jerry &lt;3",  # an ampersand left as it is would be read as the start of an entity
+        "<b>'bold'</b>",
+    ],
+)
+def test_a_value_kratos_sends_is_kept_whole_in_its_attribute(render, value):
+    nodes = nodes_of("login_invalid_credentials")
+    ident = node(nodes, "identifier")
+    ident["attributes"]["value"] = value
+    field = parse("<!doctype html><title>t</title>" + render([ident])).find(".//input[@name='identifier']")
+    assert field.get("value") == value
+    assert "onfocus" not in field.attrib and "autofocus" not in field.attrib
 
 
 def test_node_messages_render_by_type(render):
