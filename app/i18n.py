@@ -127,8 +127,21 @@ def _template_gettext(eval_ctx: EvalContext, string: str, /, **values: Any) -> s
     string even without values; escaped where the page is), without the three calls through the
     template's context that its `_` alias makes for each string. Positional-only: a `{% trans %}`
     block may pass a value of any name."""
-    text = gettext(string)
-    return (Markup(text) if eval_ctx.autoescape else text) % values
+    if values or not eval_ctx.autoescape:
+        text = gettext(string)
+        return (Markup(text) if eval_ctx.autoescape else text) % values
+    locale, catalog = _request_catalog()
+    found = _TEMPLATE_STRINGS.get((locale, string))
+    if found is None:
+        found = Markup(catalog.ugettext(string)) % {}
+        if len(_TEMPLATE_STRINGS) < 4096:
+            _TEMPLATE_STRINGS[(locale, string)] = found
+    return found
+
+
+# The templates' constant strings ("Sign out"), each translated and made Markup once per language:
+# ~40 a page. The same for every user; only literals come without values, and it is bounded anyway.
+_TEMPLATE_STRINGS: dict[tuple[str, str], Markup] = {}
 
 
 def _l(string: str, **values: Any) -> LazyString:
