@@ -333,8 +333,21 @@ def test_each_call_on_a_kept_connection_sends_its_own_method_and_body():
     assert posted["content-length"] == str(len(form))
     assert posted["cookie"] == "csrf_token_1=t"
     assert "expect" not in posted  # no 100-continue round trip
+    # A browser that sent no User-Agent: none reaches Kratos (it records it as the session's device).
+    assert all("user-agent" not in headers for _, headers, _ in server.requests)
     assert all(body == b"" and "content-type" not in headers for _, headers, body in others)
     assert [headers.get("content-length") for _, headers, _ in others] == [None, "0", "0", None]
+
+
+def test_the_browsers_user_agent_reaches_kratos_as_it_sent_it():
+    server = ScriptedServer([json_reply({})])
+    client = KratosClient(server.url, server.url, 2)
+    try:
+        client.whoami(Browser(user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"))
+    finally:
+        client.adapter.close()
+        server.close()
+    assert server.requests[0][1]["user-agent"] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
 
 
 def test_proxy_settings_in_the_environment_do_not_reroute_calls(monkeypatch):
