@@ -227,14 +227,12 @@ class _CurlPool:
             handle.setopt(pycurl.POSTFIELDS, body.encode() if isinstance(body, str) else body)
         if method != ("POST" if body is not None else "GET"):
             handle.setopt(pycurl.CUSTOMREQUEST, method)
-        request_headers = [f"{name}: {value}" for name, value in (headers or {}).items()]
+        headers = headers or CaseInsensitiveDict()
         # "Expect:" unset: no 100-continue round trip before a body. "User-Agent:" unset when the
         # browser sent none: else pycurl's own (its and OpenSSL's versions) would reach Kratos, which
         # records it as the session's device.
-        request_headers.append("Expect:")
-        if not any(line[:11].lower() == "user-agent:" for line in request_headers):
-            request_headers.append("User-Agent:")
-        handle.setopt(pycurl.HTTPHEADER, request_headers)
+        unset = ["Expect:"] if "User-Agent" in headers else ["Expect:", "User-Agent:"]
+        handle.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers.items()] + unset)
         if url.startswith("https:"):
             if self.cert_reqs == "CERT_REQUIRED":
                 handle.setopt(pycurl.CAPATH if self.ca_cert_dir else pycurl.CAINFO, self.ca_cert_dir or self.ca_certs)

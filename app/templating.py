@@ -145,8 +145,7 @@ def html_attrs(attributes: dict[str, Any]) -> Markup:
     names are the templates' own literals, never data."""
     parts = []
     for name, value in attributes.items():
-        kind = type(value)
-        if kind is str:  # most values: checked first, and most need no escaping
+        if type(value) is str:  # most values: checked first, and most need no escaping
             if value:
                 parts.append(f' {name}="{escape(value) if _needs_escaping(value) else value}"')
         elif value is True:
