@@ -15,6 +15,7 @@ waits past.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import math
@@ -23,7 +24,8 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, NamedTuple
@@ -286,11 +288,26 @@ def _parse_head(lines: list[bytes]) -> tuple[str, HTTPHeaderDict]:
 
 # Every pool, so a forked worker drops the handles (and sockets) it inherited.
 _POOLS: weakref.WeakSet[_CurlPool] = weakref.WeakSet()
+# Calls made beside the one a request waits on (see KratosClient.beside): a few threads per process.
+BESIDE_THREADS = 4
+_beside: ThreadPoolExecutor | None = None
+_beside_lock = threading.Lock()
+
+
+def _beside_pool() -> ThreadPoolExecutor:
+    global _beside
+    if _beside is None:
+        with _beside_lock:
+            if _beside is None:
+                _beside = ThreadPoolExecutor(BESIDE_THREADS, thread_name_prefix="kratos-beside")
+    return _beside
 
 
 def _forget_inherited_handles() -> None:
+    global _beside, _beside_lock
     for pool in list(_POOLS):
         pool._idle.clear()  # the parent's sockets: closed by no one here, used by no one
+    _beside, _beside_lock = None, threading.Lock()  # its threads did not come along
 
 
 os.register_at_fork(after_in_child=_forget_inherited_handles)
@@ -400,6 +417,13 @@ class KratosClient:
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             log.warning("kratos %s failed: %s", what, type(exc).__name__)
             raise KratosUnavailable(what) from None
+
+    def beside(self, call: Callable[[], Answer]) -> Future[Answer]:
+        """Start `call` on another thread, so the caller's next call to Kratos waits at the same
+        time; `.result()` gives its Answer or raises its KratosUnavailable. It runs in a copy of
+        the caller's context (its log lines keep the request's id) and must read nothing the
+        caller changes meanwhile."""
+        return _beside_pool().submit(contextvars.copy_context().run, call)
 
     # -- browser-facing calls ----------------------------------------------
 

@@ -4,7 +4,9 @@ After recovery the page is only "Set a new password"."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from babel.dates import format_date
@@ -17,7 +19,7 @@ from ..deadline import request_scope
 from ..errors import Page as ErrorPage
 from ..errors import error_page
 from ..i18n import DEFAULT_LOCALE, _l, current_locale, gettext
-from ..kratos import KratosUnavailable, is_kratos_id
+from ..kratos import Answer, KratosUnavailable, is_kratos_id
 from ..outcomes import Flow, ShowFlow
 from .kind import Card, FlowKind, Page
 
@@ -76,15 +78,32 @@ def _relabel(flow: Flow, labels: dict[tuple[str, str], str]) -> None:
             node["meta"] = {**(node.get("meta") or {}), "label": {"text": label, "type": "info"}}
 
 
+def signed_in_identity_id() -> str | None:
+    """The id of the identity whose settings these are (whoami's), for the admin API."""
+    identity_id = str(((g.identity_session or {}).get("identity") or {}).get("id"))
+    return identity_id if is_kratos_id(identity_id) else None
+
+
+def ask_for_credentials() -> None:
+    """Shown, not submitted, a flow changes no credential: ask for them beside its fetch."""
+    identity_id = signed_in_identity_id()
+    if identity_id:
+        client, scope = kratos(), request_scope()
+        g.credentials_asked = client.beside(partial(client.get_identity, identity_id, for_request=scope))
+
+
 def identity_credentials() -> dict[str, Any] | None:
     """The signed-in identity's credentials by type (whoami leaves them out), from the admin API;
     Kratos empties every credential's config there, so only types and dates arrive. None: unknown.
-    Asked for after the flow: after a submission Kratos's answer may have added a credential."""
-    identity_id = ((g.identity_session or {}).get("identity") or {}).get("id")
-    if not is_kratos_id(str(identity_id)):
-        return None
+    Asked for after a submission (Kratos's answer may have added a credential), else beside the fetch."""
+    asked: Future[Answer] | None = g.pop("credentials_asked", None)
     try:
-        answer = kratos().get_identity(str(identity_id), for_request=request_scope())
+        if asked is not None:
+            answer = asked.result()
+        elif (identity_id := signed_in_identity_id()) is not None:
+            answer = kratos().get_identity(identity_id, for_request=request_scope())
+        else:
+            return None
     except KratosUnavailable:
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
@@ -196,5 +215,6 @@ KIND = FlowKind(
     requires_session=True,
     cards=True,
     groups=GROUPS,
+    beside_fetch=ask_for_credentials,
     page=page,
 )

@@ -331,6 +331,8 @@ def flow_view(kind: FlowKind) -> Callable[[], View]:
                 # Nothing to do at Kratos (no refresh, aal or login_challenge).
                 return signed_in_redirect(kind)
             return redirect(init_url(kind, params), code=303)
+        if kind.beside_fetch:
+            kind.beside_fetch()
         return respond(kind, outcomes.interpret(kratos().get_flow(browser(), kind.name, flow_id)))
 
     view.__name__ = kind.name

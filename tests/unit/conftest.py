@@ -121,6 +121,6 @@ def signed_in(client, kratos):
 
 @pytest.fixture(autouse=True)
 def no_admin_identity(monkeypatch):
-    """Settings ask the admin API for credential dates; by default there is no answer, as when
-    it is down (tests/unit/test_settings_cards.py asks for them)."""
-    monkeypatch.setattr("app.flows.settings.identity_credentials", lambda: None)
+    """Settings ask the admin API for credential dates; by default they do not ask, and show no
+    dates, as when it is down (tests/unit/test_settings_cards.py asks for them)."""
+    monkeypatch.setattr("app.flows.settings.signed_in_identity_id", lambda: None)

@@ -380,3 +380,23 @@ def test_a_forked_worker_opens_connections_of_its_own():
     assert os.waitstatus_to_exitcode(status) == 0
     assert server.connections == 2
     assert len(server.requests) == 3
+
+
+def test_a_forked_worker_makes_calls_beside_others_too():
+    # The parent's threads for calls made beside another do not exist in a forked worker: it starts its own.
+    server = ScriptedServer([json_reply({"ok": True})])
+    client = KratosClient(server.url, server.url, 2)
+    try:
+        assert client.beside(lambda: client.whoami(Browser())).result(timeout=5).status == 200
+        pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                answer = client.beside(lambda: client.whoami(Browser())).result(timeout=5)
+                os._exit(0 if answer.body == {"ok": True} else 1)
+            except BaseException:
+                os._exit(2)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        client.adapter.close()
+        server.close()
+    assert os.waitstatus_to_exitcode(status) == 0

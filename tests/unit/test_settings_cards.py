@@ -2,9 +2,10 @@
 named for their action, the TOTP secret only on request, backup codes as a download."""
 
 import json
+import threading
 
 from app.flows import settings
-from app.flows.settings import identity_credentials as real_identity_credentials  # before conftest stubs it
+from app.flows.settings import signed_in_identity_id as real_signed_in_identity_id  # before conftest stubs it
 from page_checks import parse
 from support import recorded
 
@@ -41,7 +42,7 @@ def identity_path() -> str:
 
 
 def with_credential_dates(monkeypatch):
-    monkeypatch.setattr(settings, "identity_credentials", real_identity_credentials)
+    monkeypatch.setattr(settings, "signed_in_identity_id", real_signed_in_identity_id)
 
 
 def password_state(doc) -> str:
@@ -134,3 +135,33 @@ def test_after_a_change_the_dates_are_asked_for_once_kratos_has_saved_it(signed_
     assert order == ["submit", "identity"]
     start, year = on_since()
     assert password_state(parse(resp.get_data(as_text=True))).startswith(start)
+
+
+def test_shown_not_submitted_the_dates_are_asked_for_while_the_flow_is_fetched(signed_in, kratos, monkeypatch):
+    """Kratos works on both at once, so the page waits for one call, not two in a row."""
+    with_credential_dates(monkeypatch)
+    identity_asked = threading.Event()
+    asked_during_fetch = []
+
+    def identity(request):
+        identity_asked.set()
+        return 200, {}, json.dumps(recorded("admin_identity")["body"])
+
+    def flow(request):
+        asked_during_fetch.append(identity_asked.wait(timeout=3))
+        return 200, {}, json.dumps(recorded("settings_flow")["body"])
+
+    kratos.answer_with("GET", identity_path(), identity, admin=True)
+    kratos.answer_with("GET", "/self-service/settings/flows", flow)
+    doc = parse(signed_in.get(f"/settings?flow={SETTINGS_ID}").get_data(as_text=True))
+    assert asked_during_fetch == [True]
+    start, year = on_since()
+    assert password_state(doc).startswith(start) and password_state(doc).endswith(year)
+
+
+def test_dates_that_cannot_be_read_leave_the_page_as_it_is(signed_in, kratos, monkeypatch):
+    with_credential_dates(monkeypatch)
+    kratos.unreachable("GET", identity_path(), admin=True)
+    doc = settings_page(signed_in, kratos)
+    assert password_state(doc) == "On"
+    assert [text(b) for b in doc.iter("button")]  # the forms are all there
