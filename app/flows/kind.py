@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +78,7 @@ class FlowKind:
     # a signed-in user asking to start this flow gets this response instead (None: start it);
     when_signed_in: Callable[[], Response] | None = None
     # on a GET, starts what `page` will need beside the flow's fetch (see KratosClient.beside);
-    beside_fetch: Callable[[], None] | None = None
+    beside_fetch: Callable[[], Future[Any] | None] | None = None
     # adjusts the page for this flow's state;
     page: Callable[[Flow, Page], None] | None = None
     # after a submit answered with the flow again, a response that replaces showing it.

@@ -84,27 +84,33 @@ def signed_in_identity_id() -> str | None:
     return identity_id if is_kratos_id(identity_id) else None
 
 
-def ask_for_credentials() -> None:
+ASKED = "ui.credentials_asked"  # on the request's environ, not `g`: an app context can outlive one request
+
+
+def ask_for_credentials() -> Future[Answer] | None:
     """Shown, not submitted, a flow changes no credential: ask for them beside its fetch."""
     identity_id = signed_in_identity_id()
-    if identity_id:
-        client, scope = kratos(), request_scope()
-        g.credentials_asked = client.beside(partial(client.get_identity, identity_id, for_request=scope))
+    if identity_id is None:
+        return None
+    client, scope = kratos(), request_scope()
+    asked = request.environ[ASKED] = client.beside(partial(client.get_identity, identity_id, for_request=scope))
+    return asked
 
 
 def identity_credentials() -> dict[str, Any] | None:
     """The signed-in identity's credentials by type (whoami leaves them out), from the admin API;
     Kratos empties every credential's config there, so only types and dates arrive. None: unknown.
     Asked for after a submission (Kratos's answer may have added a credential), else beside the fetch."""
-    asked: Future[Answer] | None = g.pop("credentials_asked", None)
+    asked: Future[Answer] | None = request.environ.pop(ASKED, None)
     try:
         if asked is not None:
-            answer = asked.result()
+            # Queued behind other requests' calls, it may not even start before this one's deadline.
+            answer = asked.result(timeout=request_scope().timeout(kratos().timeout, "kratos credential dates"))
         elif (identity_id := signed_in_identity_id()) is not None:
             answer = kratos().get_identity(identity_id, for_request=request_scope())
         else:
             return None
-    except KratosUnavailable:
+    except (KratosUnavailable, TimeoutError):
         return None
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
     credentials = body.get("credentials")

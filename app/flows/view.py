@@ -331,9 +331,12 @@ def flow_view(kind: FlowKind) -> Callable[[], View]:
                 # Nothing to do at Kratos (no refresh, aal or login_challenge).
                 return signed_in_redirect(kind)
             return redirect(init_url(kind, params), code=303)
-        if kind.beside_fetch:
-            kind.beside_fetch()
-        return respond(kind, outcomes.interpret(kratos().get_flow(browser(), kind.name, flow_id)))
+        started = kind.beside_fetch() if kind.beside_fetch else None
+        try:
+            return respond(kind, outcomes.interpret(kratos().get_flow(browser(), kind.name, flow_id)))
+        finally:
+            if started is not None:
+                started.cancel()  # still queued: the page did not need it (a redirect, an error)
 
     view.__name__ = kind.name
     return view
