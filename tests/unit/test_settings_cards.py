@@ -113,23 +113,27 @@ def test_the_download_needs_a_session(client):
     assert client.get(f"/settings/backup-codes.txt?flow={SETTINGS_ID}").status_code == 303
 
 
+def answering(calls: list, name: str, fixture: str, barrier: threading.Barrier | None = None):
+    """Kratos's recorded answer through a callback that notes `name` in `calls` when it is asked
+    (after waiting at `barrier`, if given: it breaks unless the other call waits there too)."""
+
+    def callback(request):
+        if barrier is not None:
+            barrier.wait()
+        calls.append(name)
+        return 200, {}, json.dumps(recorded(fixture)["body"])
+
+    return callback
+
+
 def test_after_a_change_the_dates_are_asked_for_once_kratos_has_saved_it(signed_in, kratos, monkeypatch):
     """A submission may add a credential: its date is read after Kratos answered, never before."""
     with_credential_dates(monkeypatch)
     order = []
-    identity, flow = recorded("admin_identity"), recorded("settings_flow")
-
-    def answering(name, body):
-        def callback(request):
-            order.append(name)
-            return 200, {}, json.dumps(body)
-
-        return callback
-
-    kratos.answer_with("GET", identity_path(), answering("identity", identity["body"]), admin=True)
-    kratos.answer_with("POST", "/self-service/settings", answering("submit", flow["body"]))
+    kratos.answer_with("GET", identity_path(), answering(order, "identity", "admin_identity"), admin=True)
+    kratos.answer_with("POST", "/self-service/settings", answering(order, "submit", "settings_flow"))
     resp = signed_in.post(
-        f"/settings?flow={flow['body']['id']}&section=password",
+        f"/settings?flow={SETTINGS_ID}&section=password",
         data={"csrf_token": "t", "method": "password", "password": "a new password, long enough"},
     )
     assert order == ["submit", "identity"]
@@ -142,17 +146,8 @@ def test_shown_not_submitted_the_dates_are_asked_for_while_the_flow_is_fetched(s
     with_credential_dates(monkeypatch)
     both_at_once = threading.Barrier(2, timeout=3)  # broken unless each call arrives while the other waits
     met = []
-
-    def answering(name, fixture):
-        def callback(request):
-            both_at_once.wait()
-            met.append(name)
-            return 200, {}, json.dumps(recorded(fixture)["body"])
-
-        return callback
-
-    kratos.answer_with("GET", identity_path(), answering("identity", "admin_identity"), admin=True)
-    kratos.answer_with("GET", "/self-service/settings/flows", answering("flow", "settings_flow"))
+    kratos.answer_with("GET", identity_path(), answering(met, "identity", "admin_identity", both_at_once), admin=True)
+    kratos.answer_with("GET", "/self-service/settings/flows", answering(met, "flow", "settings_flow", both_at_once))
     doc = parse(signed_in.get(f"/settings?flow={SETTINGS_ID}").get_data(as_text=True))
     assert sorted(met) == ["flow", "identity"]
     start, year = on_since()
@@ -164,4 +159,4 @@ def test_dates_that_cannot_be_read_leave_the_page_as_it_is(signed_in, kratos, mo
     kratos.unreachable("GET", identity_path(), admin=True)
     doc = settings_page(signed_in, kratos)
     assert password_state(doc) == "On"
-    assert [text(b) for b in doc.iter("button")]  # the forms are all there
+    assert buttons(form(doc, "password")) == ["Change password"]  # the forms are all there
