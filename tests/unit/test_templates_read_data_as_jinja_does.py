@@ -8,9 +8,11 @@ import flask.globals
 import pytest
 from flask import current_app, g, render_template_string, request
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
+from markupsafe import Markup
 
 from app import current, i18n
-from app.templating import PageContext, PageEnvironment
+from app.i18n import _l
+from app.templating import PageContext, PageEnvironment, output_escape
 
 
 @pytest.fixture
@@ -40,12 +42,41 @@ def test_the_uis_words_are_format_strings_escaped_on_the_page(render):
     assert render('{{ gettext("Signed in as %(who)s", who="a&b") }}') == "Signed in as a&amp;b"
 
 
+def test_what_a_page_writes_is_escaped_as_jinja_escapes_it(render):
+    values = [
+        "<b>\"x\" & 'y'</b>",
+        'a" onfocus="x',
+        "it's",
+        "Tom & Jerry",
+        "a > b",
+        "plain",
+        "",
+        Markup("<i>kept</i>"),
+        3,
+        1.5,
+        None,
+        True,
+        ["<a>"],
+        _l("Settings"),
+    ]
+    source = (
+        "{% macro m(v) %}<p>{{ v }}</p>{% endmacro %}{% set block %}<s>{{ values[0] }}</s>{% endset %}"
+        "{% for v in values %}[{{ v }}|{{ m(v) }}|{{ v ~ '<' }}]{% endfor %}{{ nothing }}{{ block }}"
+        "{% autoescape false %}{{ values[0] }}{% endautoescape %}"
+    )
+    stock = Environment(autoescape=True)
+    assert render(source, values=values) == stock.from_string(source).render(values=values)
+    assert "&lt;b&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/b&gt;" in render(source, values=values)
+
+
 def test_the_app_renders_with_these_lookups_and_strings(app):
     # The tests above pass with Jinja's own lookups too: these say the app's pages use the faster ones.
     assert isinstance(app.jinja_env, PageEnvironment)
     assert type(app.jinja_env.cache) is dict  # kept in a plain dict, no LRU lock per lookup
     assert app.jinja_env.context_class is PageContext
     assert app.jinja_env.globals["_"] is app.jinja_env.globals["gettext"] is i18n._template_gettext
+    page = app.jinja_env.get_template("flow.html")
+    assert page.root_render_func.__globals__["escape"] is output_escape
 
 
 def test_a_trans_block_may_pass_a_value_of_any_name(render):
