@@ -112,7 +112,13 @@ def main() -> None:
             print("| " + " | ".join(str(cell) for cell in cells) + " |")
         for page in PAGES:
             ours, theirs = (statistics.median(v[0] for v in runs[(page, ui, 16)]) for ui in uis)
-            print(f"\n{page}, concurrency 16: this UI serves {ours / theirs:.2f}× the Node UI's requests per second")
+            # Within a round the two UIs ran one after the other: how far the ratio moves from round
+            # to round shows how much the machine's load moved it.
+            rounds = ", ".join(f"{a[0] / b[0]:.2f}" for a, b in zip(*(runs[(page, ui, 16)] for ui in uis), strict=True))
+            print(
+                f"\n{page}, concurrency 16: this UI serves {ours / theirs:.2f}× the Node UI's requests per second"
+                f" (round by round: {rounds})"
+            )
     finally:
         if node is not None:
             node.terminate()
