@@ -13,6 +13,7 @@ except ConfigError as exc:
 # The access line is the app's own (app/logs.py): the path without its query, the request id.
 app.config["ACCESS_LOG"] = True
 # What lives now (modules, the app, its settings) lives as long as the worker: kept out of the
-# collector's full passes, which then walk only what came later (measured: ~5 ms a pass, not ~26).
+# collector's full passes, which then walk only what came later. Measured over 3000 settings pages:
+# ~5 ms a pass instead of ~26; they come more often, and take less in all.
 gc.collect()
 gc.freeze()

@@ -4,6 +4,7 @@ come from a trusted proxy or are made here, and travel to Kratos and back."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import json
 import logging
@@ -130,6 +131,7 @@ def test_a_json_exception_stays_on_one_line(settings):
 def test_the_production_access_line_has_the_path_the_proxys_request_id_and_the_resolved_ip(monkeypatch, fmt):
     for name, value in {"KRATOS_PUBLIC_URL": KRATOS, "UI_URL": UI, "TRUSTED_PROXIES": "1", "LOG_FORMAT": fmt}.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # a worker's, not this test process's
     production = runpy.run_module("app.wsgi")["app"]  # what app/serve.py's workers load
     out = log_output()
     production.test_client().get(

@@ -36,10 +36,45 @@ def test_a_dicts_keys_and_methods_are_found_as_jinja_finds_them(render):
     assert render("{{ n.name }}|{{ n.nothing is undefined }}", n=OrderedDict(name="x")) == "x|True"
 
 
+class Asked:
+    """An object without the attribute a template asks for, whose item of that name exists."""
+
+    def __init__(self):
+        self.asked = 0
+
+    def __getattr__(self, name):
+        self.asked += 1
+        raise AttributeError(name)
+
+    def __getitem__(self, name):
+        return f"item {name}"
+
+
+def test_an_objects_attribute_is_looked_up_as_jinja_looks_it_up_and_once(render):
+    ours, stock = Asked(), Asked()
+    source = "{{ o.x }}|{{ o.x.y is undefined }}"
+    assert render(source, o=ours) == Environment().from_string(source).render(o=stock) == "item x|True"
+    assert ours.asked == stock.asked == 2  # once for each o.x
+    assert render("{{ o.x is undefined }}", o=object()) == "True"
+
+
 def test_the_uis_words_are_format_strings_escaped_on_the_page(render):
     assert render('{{ _("100%% of codes") }}') == "100% of codes"
     assert render('{{ _("Signed in as %(who)s", who=who) }}', who="<b>me</b>") == "Signed in as &lt;b&gt;me&lt;/b&gt;"
     assert render('{{ gettext("Signed in as %(who)s", who="a&b") }}') == "Signed in as a&amp;b"
+
+
+class Text(str):
+    """A str of another type: escaped like any str."""
+
+
+class Safe(Markup):
+    """Markup of another type: written as it is."""
+
+
+class Html:
+    def __html__(self):
+        return "<mark>own markup</mark>"
 
 
 def test_what_a_page_writes_is_escaped_as_jinja_escapes_it(render):
@@ -58,15 +93,20 @@ def test_what_a_page_writes_is_escaped_as_jinja_escapes_it(render):
         True,
         ["<a>"],
         _l("Settings"),
+        Text("<sub>class</sub>"),
+        Safe("<em>safe subclass</em>"),
+        Html(),
     ]
     source = (
         "{% macro m(v) %}<p>{{ v }}</p>{% endmacro %}{% set block %}<s>{{ values[0] }}</s>{% endset %}"
         "{% for v in values %}[{{ v }}|{{ m(v) }}|{{ v ~ '<' }}]{% endfor %}{{ nothing }}{{ block }}"
         "{% autoescape false %}{{ values[0] }}{% endautoescape %}"
+        "{% autoescape flag %}{{ values[0] }}{% endautoescape %}"  # decided as it renders
     )
     stock = Environment(autoescape=True)
-    assert render(source, values=values) == stock.from_string(source).render(values=values)
-    assert "&lt;b&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/b&gt;" in render(source, values=values)
+    for flag in (True, False):
+        assert render(source, values=values, flag=flag) == stock.from_string(source).render(values=values, flag=flag)
+    assert "&lt;b&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/b&gt;" in render(source, values=values, flag=True)
 
 
 def test_the_app_renders_with_these_lookups_and_strings(app):
